@@ -1,0 +1,74 @@
+# vmmctl — every entry point.  Areas add their rules in */Makefile.inc:
+# sys/ (kernel core + simulator), capi/ (library, command, man pages),
+# bindings/*/, tests/, bench/.  Each fragment appends to the lists below.
+#
+#   make            build everything (installs missing tools first: deps)
+#   make demo       the main job, on a private simulator
+#   make test       every test under Kyua; last line "N passed, N failed"
+#   make bench      benchmarks (bench/)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=1 ...   ASan+UBSan build in build-san/
+
+SRCROOT		:= $(CURDIR)
+BUILD		?= $(SRCROOT)/build$(if $(SANITIZE),-san)
+PREFIX		?= /usr/local
+DESTDIR		?=
+
+CC		?= cc
+CSTD		:= -std=c99
+WARNS		:= -Wall -Wextra -Werror -pedantic -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings
+CFLAGS		?= -O2 -g
+CPPFLAGS_BASE	:= -D_DEFAULT_SOURCE -D_GNU_SOURCE -I$(SRCROOT)/sys/include \
+		   -I$(SRCROOT)/sys/kern -I$(SRCROOT)/sys/sim \
+		   -I$(SRCROOT)/capi/include
+ifdef SANITIZE
+SANFLAGS	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+endif
+ALL_CFLAGS	= $(CSTD) $(WARNS) $(CFLAGS) $(SANFLAGS) $(CPPFLAGS_BASE) \
+		  $(CPPFLAGS)
+ALL_LDFLAGS	= $(SANFLAGS) $(LDFLAGS)
+
+# Lists the fragments append to.
+ALL_TARGETS	:=	# built by "make all"
+TEST_PREP	:=	# built before Kyua runs (test programs into $(BUILD)/tests)
+DEPS_TARGETS	:=	# tool installers, each idempotent
+INSTALL_TARGETS	:=	# "make install" steps (use $(DESTDIR)$(PREFIX))
+DEMO_PREP	:=	# built before the demo runs
+BINDINGS_TARGETS :=	# "make bindings": regenerate committed generated files
+BENCH_TARGETS	:=
+CLEAN_DIRS	:= $(SRCROOT)/build $(SRCROOT)/build-san
+
+.PHONY: all deps test demo bench bindings install clean
+.DEFAULT_GOAL	:= all
+
+include $(wildcard $(SRCROOT)/mk/*.mk)
+include $(sort $(wildcard $(SRCROOT)/*/Makefile.inc \
+	$(SRCROOT)/*/*/Makefile.inc))
+
+all: deps $(ALL_TARGETS)
+
+deps: $(DEPS_TARGETS)
+
+# Tests find what they exercise through these (Kyua passes the environment
+# through, resetting only HOME, TMPDIR and the locale).
+export VMMCTL_SRC	:= $(SRCROOT)
+export VMMCTL_BUILD	:= $(BUILD)
+
+test: all $(TEST_PREP)
+	@sh $(SRCROOT)/tests/run-kyua.sh "$(SRCROOT)" "$(BUILD)"
+
+install: all $(INSTALL_TARGETS)
+
+# The demo script starts a private simulator under $(BUILD)/demo and runs
+# each language's bindings/*/demo.sh against it.
+demo: all $(DEMO_PREP)
+	@sh $(SRCROOT)/capi/cli/demo.sh "$(SRCROOT)" "$(BUILD)"
+
+bindings: $(BINDINGS_TARGETS)
+
+bench: all $(BENCH_TARGETS)
+
+clean:
+	rm -rf $(CLEAN_DIRS)
