@@ -77,6 +77,13 @@ int	vmmctl_kern_jail_create(struct vmmctl_kern *k,
 	    struct vmmctl_kjail **jp);
 const char *vmmctl_kjail_name(const struct vmmctl_kjail *j);
 struct vmmctl_kjail *vmmctl_kjail_parent(const struct vmmctl_kjail *j);
+/*
+ * Added: 1 if a caller in jail viewer (NULL: the host) sees what belongs to
+ * jail j, i.e. viewer is j or one of its ancestors; else 0.  The rule the
+ * core applies to VMs (vmmctl_kvm_jail), for hosts that show per-jail views.
+ */
+int	vmmctl_kjail_sees(const struct vmmctl_kjail *viewer,
+	    const struct vmmctl_kjail *j);
 
 /*
  * Open file descriptions.  open fails with EPERM without VMMCTL_KF_WRITE.
