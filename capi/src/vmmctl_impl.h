@@ -1,0 +1,59 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * libvmmctl internals, shared by the API (vmmctl.c) and the transports
+ * (vmmctl_ioctl.c, vmmctl_sim.c).  Not installed.
+ */
+
+#ifndef _VMMCTL_IMPL_H_
+#define	_VMMCTL_IMPL_H_
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmmctl.h"
+
+/*
+ * The library is built with -fvisibility=hidden; only the functions of
+ * vmmctl.h carry this, and capi/vmmctl.map pins them to VMMCTL_1.0.  The
+ * public header stays free of attributes so that every binding generator
+ * can read it.
+ */
+#define	VMMCTL_EXPORT	__attribute__((visibility("default")))
+
+enum vmmctl_transport {
+	VMMCTL_TR_IOCTL,	/* a character device: ioctl(2) */
+	VMMCTL_TR_SIM		/* a unix socket to vmmctl-sim */
+};
+
+struct vmmctl {
+	int			fd;
+	enum vmmctl_transport	transport;
+	/*
+	 * Serialises request/reply exchanges on the sim socket, so that one
+	 * thread never reads another's reply.  Unused by the ioctl transport.
+	 */
+	pthread_mutex_t		lock;
+	/*
+	 * Set once a sim exchange failed mid-frame: the stream can no longer
+	 * be parsed, so every later request fails the same way.
+	 */
+	int			broken;
+	char			*root;	/* the directory holding vmmctl, vmm/ */
+};
+
+/* The kernel's name rule (sys/kern/vmmctl_name.c, linked in). */
+int	vmmctl_kern_check_name(const char *name, size_t bufsize);
+
+/* vmmctl_ioctl.c */
+int	vmmctl_dev_open(const char *path, int inherit, int *fdp);
+int	vmmctl_dev_probe(int fd);
+int	vmmctl_dev_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
+
+/* vmmctl_sim.c */
+int	vmmctl_sim_connect(const char *path, int inherit, int *fdp);
+int	vmmctl_sim_probe(int fd, char **rootp);
+int	vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
+
+#endif /* !_VMMCTL_IMPL_H_ */

@@ -1,0 +1,319 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The vmmctl-sim transport: a unix socket at <root>/vmmctl, one connection
+ * per open file description, speaking sys/sim/vmmctl_sim_proto.h.
+ *
+ * Known limitation: requests are serialised per handle with a mutex, which
+ * covers every thread of one process.  Two PROCESSES that share one
+ * connection (fork, or the descriptor passed over SCM_RIGHTS) must not issue
+ * requests at the same instant: both write to and read from the same
+ * stream, so a reply could be read by the wrong process.  Ownership sharing
+ * itself is exact (it is the sim's open file), only concurrent requests are
+ * affected; the character device has no such limit.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmmctl_sim_proto.h"
+#include "vmmctl_impl.h"
+
+/*
+ * A dead sim must give EPIPE, not SIGPIPE: MSG_NOSIGNAL where it exists
+ * (Linux, FreeBSD), else SO_NOSIGPIPE on the socket (macOS).
+ */
+#ifdef MSG_NOSIGNAL
+#define	SIM_SEND_FLAGS	MSG_NOSIGNAL
+#else
+#define	SIM_SEND_FLAGS	0
+#endif
+
+static int
+sim_nosigpipe(int fd)
+{
+#if !defined(MSG_NOSIGNAL) && defined(SO_NOSIGPIPE)
+	int on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof(on)) == -1)
+		return (errno);
+#else
+	(void)fd;
+#endif
+	return (0);
+}
+
+static int
+sim_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, SIM_SEND_FLAGS);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (errno);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* End of stream before a whole frame: the sim went away. */
+static int
+sim_read(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = recv(fd, p, len, 0);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (errno);
+		}
+		if (n == 0)
+			return (ECONNRESET);
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/*
+ * One request and its reply.  The reply payload (at most max bytes) lands in
+ * rbuf and its length in *rlenp; the sim's errno in *errp.  A return value
+ * other than 0 means the stream is unusable.
+ */
+static int
+sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
+    uint32_t len, void *rbuf, uint32_t max, uint32_t *rlenp, int *errp)
+{
+	struct vmmctl_sim_hdr hdr;
+	char frame[sizeof(hdr) + VMMCTL_SIM_MAX_PAYLOAD];
+	int error;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.magic = VMMCTL_SIM_MAGIC;
+	hdr.version = VMMCTL_SIM_VERSION;
+	hdr.type = type;
+	hdr.arg = arg;
+	hdr.len = len;
+	/* One send per frame: fewer wakeups of the sim. */
+	memcpy(frame, &hdr, sizeof(hdr));
+	if (len > 0)
+		memcpy(frame + sizeof(hdr), payload, len);
+	if ((error = sim_write(fd, frame, sizeof(hdr) + len)) != 0)
+		return (error);
+
+	if ((error = sim_read(fd, &hdr, sizeof(hdr))) != 0)
+		return (error);
+	if (hdr.magic != VMMCTL_SIM_MAGIC ||
+	    hdr.version != VMMCTL_SIM_VERSION ||
+	    hdr.type != VMMCTL_SIM_T_REPLY || hdr.len > max || hdr.error < 0)
+		return (EPROTO);
+	if (hdr.len > 0 && (error = sim_read(fd, rbuf, hdr.len)) != 0)
+		return (error);
+	*rlenp = hdr.len;
+	*errp = hdr.error;
+	return (0);
+}
+
+static int
+sim_socket(int inherit, int *fdp)
+{
+	int fd, error;
+
+#ifdef SOCK_CLOEXEC
+	/* Atomic close-on-exec: no window for a concurrent fork+exec. */
+	fd = socket(AF_UNIX, SOCK_STREAM | (inherit ? 0 : SOCK_CLOEXEC), 0);
+	if (fd == -1)
+		return (errno);
+#else
+	/* Systems without SOCK_CLOEXEC (macOS) have a short window here. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd == -1)
+		return (errno);
+	if (!inherit && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		error = errno;
+		(void)close(fd);
+		return (error);
+	}
+#endif
+	if ((error = sim_nosigpipe(fd)) != 0) {
+		(void)close(fd);
+		return (error);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+/*
+ * Connect to the sim at path and open the file read-write.  connect(2)
+ * without write permission on the socket fails with EACCES, the sim
+ * answers EPERM to an open without write access: both are returned as is.
+ */
+int
+vmmctl_sim_connect(const char *path, int inherit, int *fdp)
+{
+	struct sockaddr_un sun;
+	uint32_t rlen;
+	int fd = -1, error, serr, rc;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (ENAMETOOLONG);
+	strcpy(sun.sun_path, path);
+
+	if ((error = sim_socket(inherit, &fd)) != 0)
+		return (error);
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	/*
+	 * An interrupted connect goes on asynchronously and may not be
+	 * restarted: wait for it by polling its result.
+	 */
+	if (rc == -1 && errno == EINTR) {
+		socklen_t sl = sizeof(error);
+		struct pollfd pfd;
+
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		while (poll(&pfd, 1, -1) == -1)
+			if (errno != EINTR)
+				goto fail_errno;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &sl) == -1)
+			goto fail_errno;
+		rc = 0;
+		if (error != 0)
+			goto fail;
+	}
+	if (rc == -1)
+		goto fail_errno;
+
+	error = sim_exchange(fd, VMMCTL_SIM_T_OPEN,
+	    VMMCTL_SIM_FREAD | VMMCTL_SIM_FWRITE, NULL, 0, NULL, 0, &rlen,
+	    &serr);
+	if (error == 0)
+		error = serr;
+	if (error != 0)
+		goto fail;
+	*fdp = fd;
+	return (0);
+fail_errno:
+	error = errno;
+fail:
+	(void)close(fd);
+	return (error);
+}
+
+/*
+ * Is fd a stream socket connected to a vmmctl-sim?  Its peer must be bound
+ * to "<root>/vmmctl"; *rootp gets a copy of <root>.  Nothing is sent: the
+ * descriptor may be shared with another process that is mid-request.
+ */
+int
+vmmctl_sim_probe(int fd, char **rootp)
+{
+	struct sockaddr_un sun;
+	socklen_t sl;
+	size_t len;
+	char *root;
+	int type;
+
+	sl = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
+	    type != SOCK_STREAM)
+		return (ENODEV);
+	memset(&sun, 0, sizeof(sun));
+	sl = sizeof(sun);
+	if (getpeername(fd, (struct sockaddr *)&sun, &sl) == -1 ||
+	    sun.sun_family != AF_UNIX)
+		return (ENODEV);
+	if (sl <= offsetof(struct sockaddr_un, sun_path))
+		return (ENODEV);	/* unnamed peer, e.g. socketpair(2) */
+	sl -= offsetof(struct sockaddr_un, sun_path);
+	if (sl > sizeof(sun.sun_path))
+		sl = sizeof(sun.sun_path);
+	len = strnlen(sun.sun_path, sl);
+	/* "/vmmctl" or "<root>/vmmctl"; an abstract address starts with NUL */
+	if (len < 7 || strncmp(sun.sun_path + len - 7, "/vmmctl", 7) != 0)
+		return (ENODEV);
+	len -= 7;
+	if ((root = malloc(len + 2)) == NULL)
+		return (ENOMEM);
+	if (len == 0)
+		strcpy(root, "/");
+	else {
+		memcpy(root, sun.sun_path, len);
+		root[len] = '\0';
+	}
+	if (sim_nosigpipe(fd) != 0) {
+		free(root);
+		return (ENODEV);
+	}
+	*rootp = root;
+	return (0);
+}
+
+/*
+ * Forward one ioctl.  The payload is the command's IOCPARM_LEN bytes, as the
+ * sim requires, and is copied back only on success and only for IOC_OUT
+ * commands, as the kernel's copyout does.
+ */
+int
+vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg)
+{
+	char rbuf[VMMCTL_SIM_MAX_PAYLOAD];
+	uint32_t len, rlen;
+	int error, serr;
+
+	if (cmd > UINT32_MAX)
+		return (ENOTTY);
+	len = VMMCTL_SIM_CMD_LEN((uint32_t)cmd);
+	/*
+	 * The sim answers an oversized frame with EPROTO and hangs up, which
+	 * would release the file and every VM it owns.  No command it knows
+	 * is that large, so this is the ENOTTY it would give.
+	 */
+	if (len > VMMCTL_SIM_MAX_PAYLOAD)
+		return (ENOTTY);
+
+	if ((error = pthread_mutex_lock(&h->lock)) != 0)
+		return (error);
+	if (h->broken != 0) {
+		error = h->broken;
+		goto out;
+	}
+	error = sim_exchange(h->fd, VMMCTL_SIM_T_IOCTL, (uint32_t)cmd, arg,
+	    len, rbuf, sizeof(rbuf), &rlen, &serr);
+	if (error != 0) {
+		h->broken = error;
+		goto out;
+	}
+	error = serr;
+	if (error == 0 && (cmd & VMMCTL_SIM_IOC_OUT) != 0 && len > 0) {
+		if (rlen != len) {
+			error = h->broken = EPROTO;
+			goto out;
+		}
+		memcpy(arg, rbuf, len);
+	}
+out:
+	(void)pthread_mutex_unlock(&h->lock);
+	return (error);
+}
