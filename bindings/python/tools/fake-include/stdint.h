@@ -1,0 +1,1 @@
+/* Empty: cffi knows the standard types; see tools/gen_cdef.py. */
