@@ -1,0 +1,60 @@
+// Package vmmctl creates and destroys descriptor-scoped bhyve VMs through
+// FreeBSD's /dev/vmmctl, or through vmmctl-sim where there is no bhyve.  It is
+// a cgo binding of libvmmctl: it includes the library's one public header,
+// capi/include/vmmctl.h, and links the library; nothing is retyped.
+//
+// A VM created through a [Control] without flags is descriptor-scoped: the
+// kernel destroys it when the last reference to the control descriptor goes
+// away (Close, process exit, crash).  With [Persistent] (privileged callers
+// only) it outlives the descriptor.  Like any open file, the descriptor is
+// shared by duplicates: [Control.File] returns one to pass to a child through
+// exec.Cmd.ExtraFiles, where [FromFile] adopts it; the scoped VMs then live
+// until both sides are done.
+//
+//	c, err := vmmctl.Open("") // $VMMCTL_ROOT, else /dev
+//	if err != nil { ... }
+//	defer c.Close()
+//	err = c.Create("web", 0) // gone when c (and every dup) is closed
+//	err = c.Create("db", vmmctl.Persistent)
+//	names, err := c.List()
+//
+// # Errors
+//
+// Every error is an [*Error] carrying the errno the library returned, with
+// the library's own message (vmmctl_strerror).  It unwraps to a
+// [syscall.Errno], so errors.Is(err, fs.ErrExist) (EEXIST: the name is
+// taken), fs.ErrNotExist (ENOENT: no such VM) and fs.ErrPermission (EPERM:
+// e.g. Persistent without privilege) work, as does errors.Is(err,
+// syscall.ENOMEM) for the per-user VM limit.  Names are checked before any
+// request ([CheckName]): EINVAL for "", ".", "..", a '/' or a NUL byte,
+// ENAMETOOLONG beyond [NameMax] bytes.  Go strings may hold NUL bytes, C
+// strings may not: such a name (or root) is refused with EINVAL without
+// calling C; on every other string CheckName agrees with the C library.
+//
+// # Concurrency and lifetime
+//
+// A Control may be used by several goroutines at once.  Close is explicit
+// and idempotent: it waits for calls in progress, and later calls return
+// EBADF.  A Control that becomes unreachable without Close is closed by a
+// cleanup (runtime.AddCleanup) as a safety net, at a time of the garbage
+// collector's choosing: do not rely on it to end scoped VMs.
+//
+// # Building
+//
+// The package needs cgo and libvmmctl, found in one of three ways:
+//
+//   - default (no tag): the header and the static library of this source
+//     tree, ${SRCDIR}/../../build/lib/libvmmctl.a, as built by "make" at the
+//     top of the tree (plus -lpthread);
+//   - -tags vmmctl_pkgconfig: an installed copy, found with
+//     "pkg-config vmmctl" (set PKG_CONFIG_PATH for an unusual prefix, or to
+//     build/lib/pkgconfig for the uninstalled one);
+//   - -tags vmmctl_external: the tree's header and no library flags: pass
+//     them yourself, e.g. CGO_LDFLAGS="$BUILD/lib/libvmmctl.a -lpthread".
+//     The Makefile builds this way, so a private BUILD directory or the
+//     sanitizer build (build-san, with -asan) links its own archive.
+//
+// The tests start a private vmmctl-sim each ($VMMCTL_BUILD/bin/vmmctl-sim,
+// default build/bin) under a short directory in /tmp; "make test" runs them
+// under Kyua, one Kyua case per Go test.
+package vmmctl

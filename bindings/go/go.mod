@@ -1,0 +1,3 @@
+module vmmctl.dev/vmmctl
+
+go 1.24
