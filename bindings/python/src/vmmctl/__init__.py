@@ -27,9 +27,9 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Union
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from ._vmmctl import ffi, lib
 
@@ -71,8 +71,8 @@ OPEN_INHERIT: Final[int] = lib.VMMCTL_OPEN_INHERIT
 CREATE_PERSISTENT: Final[int] = lib.VMMCTL_CREATE_PERSISTENT
 
 #: What a VM name or a root directory may be given as.
-Name = Union[str, bytes]
-Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+Name: TypeAlias = str | bytes
+Path: TypeAlias = "str | bytes | os.PathLike[str] | os.PathLike[bytes]"
 
 
 class InvalidNameError(ValueError):
@@ -226,10 +226,8 @@ class Control:
         """Close an unclosed descriptor, with a ResourceWarning."""
         if self._handle is not None:
             warnings.warn(f"unclosed {self!r}", ResourceWarning, 2, source=self)
-            try:
+            with suppress(OSError):
                 self.close()
-            except OSError:
-                pass
 
     def __enter__(self) -> Control:
         """Return self; the ``with`` block closes it on exit."""
@@ -334,7 +332,7 @@ class Control:
         return int(fd[0])
 
 
-def open(root: Path | None = None, *, inherit: bool = False) -> Control:  # noqa: A001
+def open(root: Path | None = None, *, inherit: bool = False) -> Control:
     """Open the control device ``<root>/vmmctl`` and return a ``Control``.
 
     ``root`` is the directory that holds ``vmmctl``: None means
@@ -346,6 +344,7 @@ def open(root: Path | None = None, *, inherit: bool = False) -> Control:  # noqa
     (no write access), ``ConnectionRefusedError`` (no simulator listening),
     or ``OSError`` (``ENODEV``: not a control device, ``EPROTO``, ...).
     """
+    croot: _CData | bytes
     if root is None:
         croot = ffi.NULL
         where = os.path.join(os.environ.get("VMMCTL_ROOT") or "/dev", "vmmctl")
