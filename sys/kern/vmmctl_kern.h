@@ -78,7 +78,7 @@ int	vmmctl_kern_jail_create(struct vmmctl_kern *k,
 const char *vmmctl_kjail_name(const struct vmmctl_kjail *j);
 struct vmmctl_kjail *vmmctl_kjail_parent(const struct vmmctl_kjail *j);
 /*
- * Added: 1 if a caller in jail viewer (NULL: the host) sees what belongs to
+ * 1 if a caller in jail viewer (NULL: the host) sees what belongs to
  * jail j, i.e. viewer is j or one of its ancestors; else 0.  The rule the
  * core applies to VMs (vmmctl_kvm_jail), for hosts that show per-jail views.
  */

@@ -604,17 +604,21 @@ ATF_TC_BODY(ioctl_wrong_len, tc)
 	f = t_open(k, &c);
 	memset(buf, 0, sizeof(buf));
 	strcpy(buf, "len");
-	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+	/* The name is free: a create that ignored len would succeed. */
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
 		ATF_CHECK_EQ_MSG(vmmctl_kern_ioctl(f, &c, VMMCTL_VM_CREATE,
 		    buf, lens[i]), EINVAL, "create, len %zu", lens[i]);
+	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 0);
+	ATF_CHECK_EQ(fo.npublish, 0);
+	ATF_REQUIRE_EQ(vmmctl_kern_ioctl(f, &c, VMMCTL_VM_CREATE, buf,
+	    sizeof(struct vmmctl_vm_create)), 0);
+	/* The VM exists: a destroy that ignored len would succeed. */
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
 		ATF_CHECK_EQ_MSG(vmmctl_kern_ioctl(f, &c, VMMCTL_VM_DESTROY,
 		    buf, lens[i]), EINVAL, "destroy, len %zu", lens[i]);
-	}
-	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 0);
-	/* The right length works, from an unaligned buffer too. */
-	ATF_CHECK_EQ(vmmctl_kern_ioctl(f, &c, VMMCTL_VM_CREATE, buf,
-	    sizeof(struct vmmctl_vm_create)), 0);
 	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 1);
+	ATF_CHECK_EQ(fo.nunpublish, 0);
+	/* The right length works, from an unaligned buffer too. */
 	memmove(buf + 1, buf, sizeof(struct vmmctl_vm_destroy));
 	ATF_CHECK_EQ(vmmctl_kern_ioctl(f, &c, VMMCTL_VM_DESTROY, buf + 1,
 	    sizeof(struct vmmctl_vm_destroy)), 0);
