@@ -1,0 +1,114 @@
+//! Links libvmmctl.
+//!
+//! Default: the static archive built in this repository, so test binaries
+//! and examples run without LD_LIBRARY_PATH:
+//!   $VMMCTL_LIB_DIR, else $VMMCTL_BUILD/lib, else <top>/build/lib
+//!   (../../../build/lib from this crate), plus -lpthread.
+//! VMMCTL_STATIC=0: link libvmmctl.so from that directory instead.
+//! VMMCTL_USE_PKG_CONFIG=1: use `pkg-config --libs vmmctl` (an installed
+//!   copy, or $VMMCTL_BUILD/lib/pkgconfig through PKG_CONFIG_PATH); with
+//!   VMMCTL_STATIC unset or 1, `--static` is passed and the archive chosen.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    for var in [
+        "VMMCTL_LIB_DIR",
+        "VMMCTL_BUILD",
+        "VMMCTL_STATIC",
+        "VMMCTL_USE_PKG_CONFIG",
+        "PKG_CONFIG_PATH",
+        "PKG_CONFIG",
+    ] {
+        println!("cargo:rerun-if-env-changed={var}");
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let top = manifest.join("../../..");
+    let want_static = env::var("VMMCTL_STATIC").map_or(true, |v| v != "0");
+    // The headers, for dependents' build scripts (DEP_VMMCTL_INCLUDE).
+    println!("cargo:include={}", top.join("capi/include").display());
+
+    if env::var("VMMCTL_USE_PKG_CONFIG").is_ok_and(|v| v == "1") {
+        pkg_config(want_static);
+        return;
+    }
+
+    let dir = if let Some(d) = env::var_os("VMMCTL_LIB_DIR") {
+        PathBuf::from(d)
+    } else if let Some(b) = env::var_os("VMMCTL_BUILD").filter(|b| !b.is_empty()) {
+        PathBuf::from(b).join("lib")
+    } else {
+        top.join("build/lib")
+    };
+    let file = dir.join(if want_static {
+        "libvmmctl.a"
+    } else {
+        "libvmmctl.so"
+    });
+    if !file.exists() {
+        panic!(
+            "vmmctl-sys: {} not found; build the C library first (`make` at \
+             the top of the source tree), or set VMMCTL_LIB_DIR, VMMCTL_BUILD \
+             or VMMCTL_USE_PKG_CONFIG=1",
+            file.display()
+        );
+    }
+    // Relink when the library is rebuilt.
+    println!("cargo:rerun-if-changed={}", file.display());
+    println!("cargo:rustc-link-search=native={}", dir.display());
+    println!("cargo:lib_dir={}", dir.display());
+    if want_static {
+        println!("cargo:rustc-link-lib=static=vmmctl");
+        println!("cargo:rustc-link-lib=pthread");
+    } else {
+        println!("cargo:rustc-link-lib=dylib=vmmctl");
+    }
+}
+
+fn pkg_config(want_static: bool) {
+    let prog = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
+    let mut cmd = Command::new(&prog);
+    cmd.arg("--libs");
+    if want_static {
+        cmd.arg("--static");
+    }
+    cmd.arg("vmmctl");
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("vmmctl-sys: cannot run {prog}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "vmmctl-sys: `{prog} --libs vmmctl` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let flags = String::from_utf8(out.stdout).expect("pkg-config output is not UTF-8");
+    let mut dirs = Vec::new();
+    for flag in flags.split_whitespace() {
+        if let Some(d) = flag.strip_prefix("-L") {
+            println!("cargo:rustc-link-search=native={d}");
+            dirs.push(PathBuf::from(d));
+        } else if let Some(l) = flag.strip_prefix("-l") {
+            if l == "vmmctl" && want_static {
+                println!("cargo:rustc-link-lib=static=vmmctl");
+            } else {
+                println!("cargo:rustc-link-lib={l}");
+            }
+        }
+    }
+    for d in dirs {
+        let f = d.join(if want_static {
+            "libvmmctl.a"
+        } else {
+            "libvmmctl.so"
+        });
+        if f.exists() {
+            println!("cargo:rerun-if-changed={}", f.display());
+            println!("cargo:lib_dir={}", d.display());
+        }
+    }
+}

@@ -1,0 +1,143 @@
+#! /usr/bin/env atf-sh
+# The Rust suite of bindings/rust as Kyua cases, through
+# tests/lib/foreign.subr:
+#
+#   <target>.<kind>::<test>  one case per test of every prebuilt test binary
+#                            (unit tests of both crates, vmmctl/tests/*.rs),
+#                            run as `BIN --exact <test>`; listed in
+#                            test-binaries by bindings/rust/Makefile.inc
+#   doctests                 cargo test --doc (rustdoc compiles them: a
+#                            build by nature)
+#   example_demo             the prebuilt example program against its own
+#                            vmmctl-sim
+#   clippy, rustfmt          cargo clippy -D warnings, cargo fmt --check
+#   bindings_up_to_date      regenerate the bindgen output, diff it against
+#                            the committed files
+#
+# Needs VMMCTL_SRC and VMMCTL_BUILD; the tool locations (Kyua resets HOME
+# and TMPDIR) come from rust-env.sh, written beside this program by
+# `make test`.  A Rust test that prints a line starting "SKIPPED: " is
+# reported skipped with that reason.
+
+: "${VMMCTL_SRC:?VMMCTL_SRC is not set}"
+. "$VMMCTL_SRC/tests/lib/foreign.subr"
+
+FOREIGN_SKIP_RE='^SKIPPED: '
+
+_rust_dir()
+{
+	atf_get_srcdir
+}
+
+_rust_env()
+{
+	_env="$(_rust_dir)/rust-env.sh"
+	[ -r "$_env" ] || { echo "no $_env: run through make test"; return 1; }
+	. "$_env"
+}
+
+foreign_list()
+{
+	_list="$(_rust_dir)/test-binaries"
+	[ -r "$_list" ] || return 1
+	while IFS='	' read -r _label _bin; do
+		"$_bin" --list --format terse </dev/null |
+		    sed -n "s/: test\$//p" | sed "s|^|$_label::|" || return 1
+	done <"$_list"
+	echo doctests
+	echo example_demo
+	echo clippy
+	echo rustfmt
+	echo bindings_up_to_date
+}
+
+_rust_test()
+{
+	_label=${1%%::*}
+	_name=${1#*::}
+	_bin=$(awk -F '\t' -v l="$_label" '$1 == l { print $2 }' \
+	    "$(_rust_dir)/test-binaries")
+	[ -n "$_bin" ] || { echo "no test binary for $_label"; return 1; }
+	"$_bin" --exact "$_name" --nocapture --test-threads 1 >rust.out 2>&1
+	_rc=$?
+	cat rust.out
+	[ "$_rc" -eq 0 ] || return "$_rc"
+	# --exact with a name that matches nothing runs nothing and passes.
+	grep -q '^test result: ok\. 1 passed' rust.out ||
+	    { echo "the test did not run"; return 1; }
+}
+
+_sim_stop()
+{
+	[ -n "${_sim_pid:-}" ] && kill "$_sim_pid" 2>/dev/null &&
+	    wait "$_sim_pid" 2>/dev/null
+	[ -n "${_sim_root:-}" ] && rm -rf "$_sim_root"
+	_sim_pid= _sim_root=
+}
+
+_example_demo()
+{
+	[ -x "$VMMCTL_BUILD/bin/vmmctl-sim" ] ||
+	    { echo "no $VMMCTL_BUILD/bin/vmmctl-sim"; return 1; }
+	_sim_root=$(mktemp -d /tmp/vmr.XXXXXX) || return 1
+	"$VMMCTL_BUILD/bin/vmmctl-sim" --root "$_sim_root" &
+	_sim_pid=$!
+	_i=0
+	until "$RUST_EXAMPLE" "$_sim_root" >demo.out 2>&1; do
+		# Not ready yet (no socket, refused): retry for about 10 s.
+		if ! grep -Eq 'os error (2|111)\)' demo.out ||
+		    [ "$_i" -ge 100 ]; then
+			cat demo.out
+			_sim_stop
+			return 1
+		fi
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+	cat demo.out
+	# The example must leave nothing behind.
+	_left=$(ls "$_sim_root/vmm")
+	_sim_stop
+	[ -z "$_left" ] || { echo "left behind: $_left"; return 1; }
+	grep -q 'the scoped VM went with its descriptor' demo.out
+}
+
+foreign_run()
+{
+	_rust_env || return 1
+	case "$1" in
+	*::*)
+		_rust_test "$1"
+		;;
+	doctests)
+		cd "$RUST_SRC" && cargo test --workspace --doc --offline
+		;;
+	example_demo)
+		_example_demo
+		;;
+	clippy)
+		cd "$RUST_SRC" && cargo clippy --workspace --all-targets \
+		    --offline -- -D warnings && echo "clippy: clean"
+		;;
+	rustfmt)
+		cd "$RUST_SRC" && cargo fmt --all --check && echo "rustfmt: clean"
+		;;
+	bindings_up_to_date)
+		_gen="$PWD/gen"
+		sh "$RUST_SRC/gen-bindings.sh" "$VMMCTL_SRC" "$_gen" || return 1
+		diff -u "$RUST_SRC/vmmctl-sys/src/bindings.rs" "$_gen/bindings.rs" &&
+		    diff -u "$RUST_SRC/vmmctl-sys/src/kernel_abi.rs" \
+		    "$_gen/kernel_abi.rs" &&
+		    echo "bindings: up to date"
+		;;
+	*)
+		echo "unknown test $1"
+		return 1
+		;;
+	esac
+}
+
+atf_init_test_cases()
+{
+	foreign_init
+}
