@@ -272,6 +272,24 @@ vmmctl_destroy(vmmctl_t *h, const char *name)
 }
 
 /*
+ * The kernel destroys a file's VMs inside the last close(2), so its
+ * /dev/vmm never shows them afterwards.  The sim learns of a close only when
+ * it next polls, and it handles every pending hang-up before serving any
+ * request: one harmless request (destroying "", refused with EINVAL before
+ * any lookup) therefore makes <root>/vmm as current as the kernel's.
+ */
+static void
+vmmctl_sync(vmmctl_t *h)
+{
+	struct vmmctl_vm_destroy vd;
+
+	if (h->transport != VMMCTL_TR_SIM)
+		return;
+	memset(&vd, 0, sizeof(vd));
+	(void)vmmctl_sim_ioctl(h, VMMCTL_VM_DESTROY, &vd);
+}
+
+/*
  * The kernel has no list request: the visible VMs are the entries of
  * <root>/vmm, which is per-jail both in devfs and in the sim.
  */
@@ -289,6 +307,7 @@ vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len)
 	if ((error = vmmctl_path(path, sizeof(path), h->root, "vmm",
 	    NULL)) != 0)
 		return (error);
+	vmmctl_sync(h);
 	if ((d = opendir(path)) == NULL)
 		return (errno);
 	need = 0;
@@ -326,6 +345,7 @@ vmmctl_vm_open(vmmctl_t *h, const char *name, int *fdp)
 	if ((error = vmmctl_path(path, sizeof(path), h->root, "vmm",
 	    name)) != 0)
 		return (error);
+	vmmctl_sync(h);
 	do
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	while (fd == -1 && errno == EINTR);

@@ -1,0 +1,305 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Helpers shared by the libvmmctl tests.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include "vmmctl_sim_proto.h"
+#include "capi_util.h"
+
+void
+sim_start(struct testsim *ts, const char *const *extra)
+{
+	int error;
+
+	error = testsim_start(ts, extra);
+	ATF_REQUIRE_MSG(error == 0, "testsim_start: %s", strerror(error));
+}
+
+void
+sim_stop(struct testsim *ts)
+{
+
+	ATF_CHECK_EQ(testsim_stop(ts), 0);
+}
+
+vmmctl_t *
+open_ok(const char *root, uint32_t flags)
+{
+	vmmctl_t *h = NULL;
+
+	REQUIRE_OK(vmmctl_open(root, flags, &h));
+	ATF_REQUIRE(h != NULL);
+	return (h);
+}
+
+size_t
+list_all(vmmctl_t *h, char **bufp, size_t *lenp)
+{
+	char *buf = NULL;
+	size_t size = 0, len = 0, n, i;
+	int error;
+
+	for (;;) {
+		len = (size_t)-1;
+		error = vmmctl_list(h, buf, size, &len);
+		if (error != ERANGE)
+			break;
+		ATF_REQUIRE(len > size);
+		size = len;
+		ATF_REQUIRE((buf = realloc(buf, size)) != NULL);
+	}
+	REQUIRE_OK(error);
+	ATF_REQUIRE(len <= size);
+	n = 0;
+	for (i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			n++;
+	ATF_REQUIRE(len == 0 || buf[len - 1] == '\0');
+	*bufp = buf;
+	*lenp = len;
+	return (n);
+}
+
+int
+listed(vmmctl_t *h, const char *name)
+{
+	char *buf, *p;
+	size_t len;
+	int found = 0;
+
+	(void)list_all(h, &buf, &len);
+	for (p = buf; p < buf + len; p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			found = 1;
+	free(buf);
+	return (found);
+}
+
+int
+fd_is_open(int fd)
+{
+
+	return (fcntl(fd, F_GETFD) != -1 || errno != EBADF);
+}
+
+int
+fd_cloexec(int fd)
+{
+	int fl;
+
+	ATF_REQUIRE((fl = fcntl(fd, F_GETFD)) != -1);
+	return ((fl & FD_CLOEXEC) != 0);
+}
+
+int
+fd_survives_exec(int fd)
+{
+	char helper[PATH_MAX], arg[16];
+	const char *build;
+	pid_t pid;
+	int status;
+
+	build = getenv("VMMCTL_BUILD");
+	ATF_REQUIRE_MSG(build != NULL, "VMMCTL_BUILD not set");
+	snprintf(helper, sizeof(helper), "%s/tests/capi/capi_fdcheck", build);
+	snprintf(arg, sizeof(arg), "%d", fd);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		execl(helper, helper, arg, (char *)NULL);
+		_exit(127);
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) <= 1,
+	    "%s exited with status %d", helper, status);
+	return (WEXITSTATUS(status) == 0);
+}
+
+void
+tmpdir_make(char *buf, size_t size)
+{
+
+	/* Short: unix socket paths are limited to about 100 bytes. */
+	snprintf(buf, size, "/tmp/capi.XXXXXX");
+	ATF_REQUIRE(mkdtemp(buf) != NULL);
+}
+
+void
+send_fd(int sock, int fd)
+{
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	char c = 'F';
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	ATF_REQUIRE(sendmsg(sock, &msg, 0) == 1);
+}
+
+int
+recv_fd(int sock)
+{
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	char c;
+	int fd;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	ATF_REQUIRE(recvmsg(sock, &msg, 0) == 1);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	ATF_REQUIRE(cmsg != NULL && cmsg->cmsg_type == SCM_RIGHTS);
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return (fd);
+}
+
+static void
+fake_serve(int lfd, const void *reply, size_t len)
+{
+	struct vmmctl_sim_hdr hdr;
+	size_t got = 0;
+	ssize_t n;
+	int cfd;
+
+	if ((cfd = accept(lfd, NULL, NULL)) == -1)
+		_exit(2);
+	while (got < sizeof(hdr)) {
+		n = read(cfd, (char *)&hdr + got, sizeof(hdr) - got);
+		if (n <= 0)
+			_exit(3);
+		got += (size_t)n;
+	}
+	if (reply != NULL && write(cfd, reply, len) != (ssize_t)len)
+		_exit(4);
+	/* Let the client read the reply before the hang-up. */
+	(void)shutdown(cfd, SHUT_WR);
+	while (read(cfd, &hdr, sizeof(hdr)) > 0)
+		;
+	_exit(0);
+}
+
+pid_t
+fake_server(const char *dir, const void *reply, size_t len)
+{
+	struct sockaddr_un sun;
+	pid_t pid;
+	int lfd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
+	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	ATF_REQUIRE(listen(lfd, 4) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		fake_serve(lfd, reply, len);
+	(void)close(lfd);
+	return (pid);
+}
+
+void
+fake_server_wait(pid_t pid)
+{
+	int status;
+
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "fake server status %d", status);
+}
+
+int
+is_root(void)
+{
+
+	return (geteuid() == 0);
+}
+
+int
+run_unprivileged(const char *dir, int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+	int status;
+
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		if (dir != NULL && chdir(dir) == -1)
+			_exit(125);
+		if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+		    setuid(65534) == -1)
+			_exit(126);
+		_exit(fn(arg));
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status), "child status %d", status);
+	ATF_REQUIRE_MSG(WEXITSTATUS(status) != 125, "chdir(%s) failed", dir);
+	ATF_REQUIRE_MSG(WEXITSTATUS(status) != 126, "setuid(65534) failed");
+	return (WEXITSTATUS(status));
+}
+
+/*
+ * libatf-c does not free its test case list; with SANITIZE=1 LeakSanitizer
+ * would fail every program for it.  The library's own allocations are not
+ * suppressed.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_options(void);
+
+const char *
+__lsan_default_suppressions(void)
+{
+
+	return ("leak:libatf-c.so\n");
+}
+
+/* ATF treats any output on stderr of the test case list as breakage. */
+const char *
+__lsan_default_options(void)
+{
+
+	return ("print_suppressions=0");
+}

@@ -1,0 +1,74 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Helpers shared by the libvmmctl tests.
+ */
+
+#ifndef _CAPI_UTIL_H_
+#define	_CAPI_UTIL_H_
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "vmmctl.h"
+#include "testsim.h"
+
+/* ATF_REQUIRE_EQ_MSG for errno values, naming both. */
+#define	REQUIRE_ERR(expr, want) do {					\
+	int _got = (expr), _want = (want);				\
+	ATF_REQUIRE_MSG(_got == _want, "%s: got %d (%s), want %d (%s)",	\
+	    #expr, _got, vmmctl_strerror(_got), _want,			\
+	    vmmctl_strerror(_want));					\
+} while (0)
+
+#define	REQUIRE_OK(expr)	REQUIRE_ERR(expr, 0)
+
+/* Start a simulator under its own root; extra may be NULL. */
+void	sim_start(struct testsim *ts, const char *const *extra);
+void	sim_stop(struct testsim *ts);
+
+/* vmmctl_open(root) that must succeed. */
+vmmctl_t *open_ok(const char *root, uint32_t flags);
+
+/*
+ * vmmctl_list into a malloc'd buffer (growing on ERANGE); returns the
+ * number of names, *bufp and *lenp the buffer and its length.
+ */
+size_t	list_all(vmmctl_t *h, char **bufp, size_t *lenp);
+/* 1 if name is in the list of h. */
+int	listed(vmmctl_t *h, const char *name);
+
+/* 1 if fd is open in this process, 0 if not. */
+int	fd_is_open(int fd);
+/* 1 if fd has close-on-exec. */
+int	fd_cloexec(int fd);
+/*
+ * fork + exec the capi_fdcheck helper with fd: 1 if the new image still
+ * has fd open, 0 if not.
+ */
+int	fd_survives_exec(int fd);
+
+/* A fresh, short temporary directory (for sockets). */
+void	tmpdir_make(char *buf, size_t size);
+
+/* Send / receive one descriptor over a unix socket (SCM_RIGHTS). */
+void	send_fd(int sock, int fd);
+int	recv_fd(int sock);
+
+/*
+ * A fake server at <dir>/vmmctl that accepts one connection, reads one
+ * header and answers with reply (sizeof struct vmmctl_sim_hdr bytes;
+ * NULL: hang up without answering).  Returns the server's pid.
+ */
+pid_t	fake_server(const char *dir, const void *reply, size_t len);
+void	fake_server_wait(pid_t pid);
+
+/* Privilege-drop helpers: 1 if running as root (so setuid works). */
+int	is_root(void);
+/*
+ * Run fn(arg) in a child that enters dir (nullable) and then drops to
+ * uid/gid 65534; returns its exit status.
+ */
+int	run_unprivileged(const char *dir, int (*fn)(void *), void *arg);
+
+#endif /* !_CAPI_UTIL_H_ */
