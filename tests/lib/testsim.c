@@ -1,0 +1,198 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Test helper: a private vmmctl-sim per test (see testsim.h).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testsim.h"
+
+/* Start-up is bounded: 1000 polls of 10 ms. */
+#define	TESTSIM_POLLS		1000
+#define	TESTSIM_POLL_NS		10000000L
+
+const char *
+testsim_binary(void)
+{
+	static char path[PATH_MAX];
+	const char *build;
+
+	build = getenv("VMMCTL_BUILD");
+	if (build == NULL || *build == '\0')
+		build = "build";
+	(void)snprintf(path, sizeof(path), "%s/bin/vmmctl-sim", build);
+	return (path);
+}
+
+int
+testsim_path(const struct testsim *ts, const char *rel, char *buf,
+    size_t size)
+{
+	int n;
+
+	n = snprintf(buf, size, "%s/%s", ts->root, rel);
+	if (n < 0 || (size_t)n >= size)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+void
+testsim_rmtree(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		(void)unlink(path);
+		return;
+	}
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (snprintf(sub, sizeof(sub), "%s/%s", path,
+			    de->d_name) >= (int)sizeof(sub))
+				continue;
+			testsim_rmtree(sub);
+		}
+		(void)closedir(d);
+	}
+	(void)rmdir(path);
+}
+
+/* 1 when <root>/vmmctl accepts a connection. */
+static int
+testsim_ready(const struct testsim *ts)
+{
+	struct sockaddr_un sun;
+	int fd, ok;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl",
+	    ts->root) >= (int)sizeof(sun.sun_path))
+		return (0);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return (0);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	(void)close(fd);
+	return (ok);
+}
+
+static void
+testsim_exec(const struct testsim *ts, const char *const *extra)
+{
+	const char *argv[64];
+	size_t n;
+	int fd;
+
+	n = 0;
+	argv[n++] = "vmmctl-sim";
+	argv[n++] = "--root";
+	argv[n++] = ts->root;
+	for (; extra != NULL && *extra != NULL && n < 63; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	/* The sim must not hold the test's pipes open (ATF waits on them). */
+	if ((fd = open("/dev/null", O_RDONLY)) >= 0) {
+		(void)dup2(fd, STDIN_FILENO);
+		if (fd != STDIN_FILENO)
+			(void)close(fd);
+	}
+	(void)execv(testsim_binary(), (char *const *)(uintptr_t)argv);
+	fprintf(stderr, "testsim: exec %s: %s\n", testsim_binary(),
+	    strerror(errno));
+	_exit(127);
+}
+
+int
+testsim_start(struct testsim *ts, const char *const *extra_args)
+{
+	struct timespec ts10 = { 0, TESTSIM_POLL_NS };
+	int error, i, status;
+	pid_t pid;
+
+	ts->pid = -1;
+	if (access(testsim_binary(), X_OK) != 0)
+		return (ENOENT);
+	(void)strcpy(ts->root, "/tmp/vmc.XXXXXX");
+	if (mkdtemp(ts->root) == NULL)
+		return (errno);
+	/* Unprivileged test children must reach the socket. */
+	if (chmod(ts->root, 0755) != 0) {
+		error = errno;
+		(void)rmdir(ts->root);
+		return (error);
+	}
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	if ((pid = fork()) < 0) {
+		error = errno;
+		(void)rmdir(ts->root);
+		return (error);
+	}
+	if (pid == 0)
+		testsim_exec(ts, extra_args);
+	ts->pid = pid;
+	for (i = 0; i < TESTSIM_POLLS; i++) {
+		if (testsim_ready(ts))
+			return (0);
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			ts->pid = -1;
+			testsim_rmtree(ts->root);
+			return (ECHILD);
+		}
+		(void)nanosleep(&ts10, NULL);
+	}
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, &status, 0);
+	ts->pid = -1;
+	testsim_rmtree(ts->root);
+	return (ETIMEDOUT);
+}
+
+int
+testsim_stop(struct testsim *ts)
+{
+	int error, status;
+	pid_t r;
+
+	error = 0;
+	if (ts->pid > 0) {
+		(void)kill(ts->pid, SIGTERM);
+		while ((r = waitpid(ts->pid, &status, 0)) < 0 &&
+		    errno == EINTR)
+			;
+		if (r < 0)
+			error = errno;
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			error = EIO;
+		ts->pid = -1;
+	}
+	if (ts->root[0] != '\0')
+		testsim_rmtree(ts->root);
+	ts->root[0] = '\0';
+	return (error);
+}
