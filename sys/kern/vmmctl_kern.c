@@ -372,6 +372,12 @@ vmmctl_kern_ioctl(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
 	if (f == NULL || cred == NULL)
 		return (EINVAL);
 	/*
+	 * Command words are 32 bits; a caller that passed one through an int
+	 * sign-extended it.  sys_ioctl() masks those off before any driver
+	 * sees them, so the same request works here as on FreeBSD.
+	 */
+	cmd &= 0xffffffffUL;
+	/*
 	 * The requests are copied out of data: the host's buffer need not be
 	 * aligned for the structures, and nothing is written back.
 	 */

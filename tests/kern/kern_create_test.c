@@ -583,6 +583,10 @@ ATF_TC_BODY(ioctl_unknown_cmd, tc)
 		ATF_CHECK_EQ_MSG(vmmctl_kern_ioctl(f, &c, cmds[i], &req,
 		    sizeof(req)), ENOTTY, "cmd %#lx", cmds[i]);
 	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 0);
+	/* A command word sign-extended through an int is still itself. */
+	ATF_CHECK_EQ(vmmctl_kern_ioctl(f, &c,
+	    (unsigned long)(long)(int)VMMCTL_VM_CREATE, &req, sizeof(req)), 0);
+	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 1);
 	vmmctl_kern_release(f);
 	t_teardown(&fo, k);
 }
