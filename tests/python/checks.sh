@@ -85,7 +85,7 @@ fresh_venv_install_body()
 	# $PIP_FIND_LINKS, which pip reads by itself, when set).
 	atf_check -o ignore -e ignore venv/bin/python -m pip install -q \
 	    --no-index --find-links "$WHEELS" \
-	    -c "$PY_PKG/requirements-tools.txt" cffi setuptools
+	    -c "$PY_PKG/requirements-tools.txt" cffi setuptools wheel
 	# A clean copy of the sources: leaves the tree alone.
 	mkdir pkg
 	tar -C "$PY_PKG" --exclude=./build --exclude='*.egg-info' \
