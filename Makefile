@@ -55,6 +55,10 @@ deps: $(DEPS_TARGETS)
 # through, resetting only HOME, TMPDIR and the locale).
 export VMMCTL_SRC	:= $(SRCROOT)
 export VMMCTL_BUILD	:= $(BUILD)
+ifdef SANITIZE
+export LSAN_OPTIONS	:= suppressions=$(SRCROOT)/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS	:= print_stacktrace=1:halt_on_error=1
+endif
 
 test: all $(TEST_PREP)
 	@sh $(SRCROOT)/tests/run-kyua.sh "$(SRCROOT)" "$(BUILD)"
