@@ -667,10 +667,12 @@ ATF_TC_WITHOUT_HEAD(sim_gone);
 ATF_TC_BODY(sim_gone, tc)
 {
 	struct testsim ts;
+	char root[sizeof(ts.root)];
 	vmmctl_t *h;
 	int error, i;
 
 	sim_start(&ts, NULL);
+	memcpy(root, ts.root, sizeof(root));
 	h = open_ok(ts.root, 0);
 	REQUIRE_OK(vmmctl_create(h, "orphan", 0));
 	sim_stop(&ts);
@@ -688,7 +690,7 @@ ATF_TC_BODY(sim_gone, tc)
 	}
 	REQUIRE_OK(vmmctl_close(h));
 	/* And no simulator at all now. */
-	error = vmmctl_open(ts.root, 0, &h);
+	error = vmmctl_open(root, 0, &h);
 	ATF_CHECK_MSG(error == ENOENT || error == ECONNREFUSED,
 	    "open without a sim: %d", error);
 }
