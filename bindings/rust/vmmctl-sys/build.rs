@@ -21,6 +21,7 @@ fn main() {
         "VMMCTL_USE_PKG_CONFIG",
         "PKG_CONFIG_PATH",
         "PKG_CONFIG",
+        "VMMCTL_SANITIZER_LIBS",
     ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
@@ -61,11 +62,43 @@ fn main() {
     println!("cargo:rerun-if-changed={}", file.display());
     println!("cargo:rustc-link-search=native={}", dir.display());
     println!("cargo:lib_dir={}", dir.display());
+    sanitizer_runtimes(&file);
     if want_static {
         println!("cargo:rustc-link-lib=static=vmmctl");
         println!("cargo:rustc-link-lib=pthread");
     } else {
         println!("cargo:rustc-link-lib=dylib=vmmctl");
+    }
+}
+
+/// A library built with ASan/UBSan (`make SANITIZE=1`) needs their run-time
+/// libraries, and the ASan one first in the program's library list.  rustc
+/// links with -nodefaultlibs, so `-C link-arg=-fsanitize=...` does not add
+/// them: name them here, ahead of std's libraries.  Detected from the
+/// instrumentation's symbols; $VMMCTL_SANITIZER_LIBS overrides the names
+/// (default "asan ubsan": GCC's runtimes).
+fn sanitizer_runtimes(lib: &std::path::Path) {
+    let Ok(bytes) = std::fs::read(lib) else {
+        return;
+    };
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let asan = has(b"__asan_init");
+    let ubsan = has(b"__ubsan_handle_");
+    if !asan && !ubsan {
+        return;
+    }
+    let names = env::var("VMMCTL_SANITIZER_LIBS").unwrap_or_else(|_| {
+        let mut v = Vec::new();
+        if asan {
+            v.push("asan");
+        }
+        if ubsan {
+            v.push("ubsan");
+        }
+        v.join(" ")
+    });
+    for name in names.split_whitespace() {
+        println!("cargo:rustc-link-lib=dylib={name}");
     }
 }
 
