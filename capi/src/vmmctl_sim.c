@@ -208,8 +208,9 @@ vmmctl_sim_connect(const char *path, int inherit, int *fdp)
 	error = sim_exchange(fd, VMMCTL_SIM_T_OPEN,
 	    VMMCTL_SIM_FREAD | VMMCTL_SIM_FWRITE, NULL, 0, NULL, 0, &rlen,
 	    &serr);
+	/* A sim of another protocol version: vmmctl.h documents EPROTO. */
 	if (error == 0)
-		error = serr;
+		error = serr == EPROTONOSUPPORT ? EPROTO : serr;
 	if (error != 0)
 		goto fail;
 	*fdp = fd;
