@@ -1,0 +1,224 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * A minimal vmmctl-sim protocol client for tests (see simclient.h).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "simclient.h"
+
+/* A closed connection must be an error return, not SIGPIPE. */
+static void
+no_sigpipe(void)
+{
+	static int done;
+
+	if (!done) {
+		(void)signal(SIGPIPE, SIG_IGN);
+		done = 1;
+	}
+}
+
+int
+simclient_connect(const char *dir, int *fdp)
+{
+	struct sockaddr_un sun;
+	int error, fd, n;
+
+	no_sigpipe();
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
+		return (-ENAMETOOLONG);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return (-errno);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		error = errno;
+		(void)close(fd);
+		return (-error);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+int
+simclient_send_raw(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	no_sigpipe();
+	while (len > 0) {
+		n = send(fd, p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (-errno);
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = recv(fd, p, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (errno == ECONNRESET ? -EPIPE : -errno);
+		if (n == 0)
+			return (-EPIPE);
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+int
+simclient_send(int fd, uint32_t magic, uint16_t version, uint16_t type,
+    uint32_t arg, const void *payload, uint32_t len)
+{
+	unsigned char frame[sizeof(struct vmmctl_sim_hdr) +
+	    VMMCTL_SIM_MAX_PAYLOAD];
+	struct vmmctl_sim_hdr h;
+	size_t plen;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = magic;
+	h.version = version;
+	h.type = type;
+	h.arg = arg;
+	h.len = len;
+	memcpy(frame, &h, sizeof(h));
+	/* A lying header (len > what we send) is the caller's business. */
+	plen = payload != NULL ? len : 0;
+	if (plen > VMMCTL_SIM_MAX_PAYLOAD)
+		plen = VMMCTL_SIM_MAX_PAYLOAD;
+	if (plen > 0)
+		memcpy(frame + sizeof(h), payload, plen);
+	return (simclient_send_raw(fd, frame, sizeof(h) + plen));
+}
+
+int
+simclient_reply(int fd, void *buf, uint32_t max, uint32_t *lenp)
+{
+	unsigned char junk[VMMCTL_SIM_MAX_PAYLOAD];
+	struct vmmctl_sim_hdr h;
+	int error;
+
+	if ((error = read_full(fd, &h, sizeof(h))) != 0)
+		return (error);
+	if (h.magic != VMMCTL_SIM_MAGIC || h.version != VMMCTL_SIM_VERSION ||
+	    h.type != VMMCTL_SIM_T_REPLY || h.error < 0 ||
+	    h.len > VMMCTL_SIM_MAX_PAYLOAD)
+		return (-EPROTO);
+	if (h.len > 0) {
+		if (h.len > max || buf == NULL) {
+			if ((error = read_full(fd, junk, h.len)) != 0)
+				return (error);
+			return (-EPROTO);
+		}
+		if ((error = read_full(fd, buf, h.len)) != 0)
+			return (error);
+	}
+	if (lenp != NULL)
+		*lenp = h.len;
+	return (h.error);
+}
+
+int
+simclient_open_mode(const char *dir, uint32_t mode, int *fdp)
+{
+	int error, fd;
+
+	if ((error = simclient_connect(dir, &fd)) != 0)
+		return (error);
+	if ((error = simclient_send(fd, VMMCTL_SIM_MAGIC, VMMCTL_SIM_VERSION,
+	    VMMCTL_SIM_T_OPEN, mode, NULL, 0)) == 0)
+		error = simclient_reply(fd, NULL, 0, NULL);
+	if (error != 0) {
+		(void)close(fd);
+		return (error);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+int
+simclient_open(const char *dir, int *fdp)
+{
+
+	return (simclient_open_mode(dir, VMMCTL_SIM_FREAD | VMMCTL_SIM_FWRITE,
+	    fdp));
+}
+
+int
+simclient_ioctl(int fd, uint32_t cmd, void *data, uint32_t len)
+{
+	uint32_t rlen;
+	int error;
+
+	if ((error = simclient_send(fd, VMMCTL_SIM_MAGIC, VMMCTL_SIM_VERSION,
+	    VMMCTL_SIM_T_IOCTL, cmd, data, len)) != 0)
+		return (error);
+	return (simclient_reply(fd, data, len, &rlen));
+}
+
+int
+simclient_create(int fd, const char *name, uint32_t flags)
+{
+	struct vmmctl_vm_create vc;
+
+	memset(&vc, 0, sizeof(vc));
+	if (strlen(name) > VM_MAX_NAMELEN)
+		return (-ENAMETOOLONG);
+	strcpy(vc.name, name);
+	vc.flags = flags;
+	return (simclient_ioctl(fd, VMMCTL_VM_CREATE, &vc, sizeof(vc)));
+}
+
+int
+simclient_destroy(int fd, const char *name)
+{
+	struct vmmctl_vm_destroy vd;
+
+	memset(&vd, 0, sizeof(vd));
+	if (strlen(name) > VM_MAX_NAMELEN)
+		return (-ENAMETOOLONG);
+	strcpy(vd.name, name);
+	return (simclient_ioctl(fd, VMMCTL_VM_DESTROY, &vd, sizeof(vd)));
+}
+
+int
+simclient_wait_eof(int fd)
+{
+	char buf[256];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return (1);
+		if (n < 0)
+			return (-errno);
+		return (0);
+	}
+}
