@@ -72,8 +72,15 @@ class Sim:
 
 @pytest.fixture
 def short_dir(tmp_path: Path) -> Iterator[Path]:
-    """A fresh empty directory whose path is short enough for a socket."""
-    if len(str(tmp_path)) + 2 <= MAX_ROOT:
+    """A fresh empty directory whose path is short enough for a socket.
+
+    pytest's tmp_path is used when it is short and every parent lets other
+    users through (the privilege tests connect as uid 65534); else (the
+    usual case: /tmp/pytest-of-USER is 0700) a directory under /tmp.
+    """
+    if len(str(tmp_path)) + 2 <= MAX_ROOT and all(
+        os.stat(p).st_mode & 0o001 for p in tmp_path.parents
+    ):
         path = tmp_path / "r"
         path.mkdir()
         yield path

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -512,6 +513,8 @@ def _as_nobody(
             os.setuid(NOBODY)
             os.write(w, json.dumps(script()).encode())
             code = 0
+        except BaseException:
+            traceback.print_exc()
         finally:
             os._exit(code)
     os.close(w)
