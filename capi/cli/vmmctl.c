@@ -304,6 +304,9 @@ run_forward(int sig)
 static const int run_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define	RUN_NSIGNALS	(sizeof(run_signals) / sizeof(run_signals[0]))
 
+/* The dispositions run found, restored for the command. */
+static struct sigaction	run_saved[RUN_NSIGNALS];
+
 static void
 run_sigset(sigset_t *set)
 {
@@ -321,8 +324,9 @@ run_exec(vmmctl_t *h, const char *name, char **cmd, const sigset_t *omask)
 	char fdstr[16];
 	size_t i;
 
+	/* Ignored stays ignored (nohup, "&" in a script), as without us. */
 	for (i = 0; i < RUN_NSIGNALS; i++)
-		(void)signal(run_signals[i], SIG_DFL);
+		(void)sigaction(run_signals[i], &run_saved[i], NULL);
 	(void)sigprocmask(SIG_SETMASK, omask, NULL);
 	(void)snprintf(fdstr, sizeof(fdstr), "%d", vmmctl_fd(h));
 	/* The command should see the device this VM lives on. */
@@ -376,7 +380,7 @@ cmd_run(int argc, char **argv)
 	sa.sa_handler = run_forward;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < RUN_NSIGNALS; i++)
-		(void)sigaction(run_signals[i], &sa, NULL);
+		(void)sigaction(run_signals[i], &sa, &run_saved[i]);
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		warn("run %s: fork", name);

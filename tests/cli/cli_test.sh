@@ -1,0 +1,476 @@
+#! /usr/bin/env atf-sh
+#
+# vmmctl(8): every subcommand, its messages and exit statuses, against a
+# private vmmctl-sim per test case.
+
+. "$VMMCTL_SRC/tests/lib/testsim.subr"
+
+V="$VMMCTL_BUILD/bin/vmmctl"
+
+# Test cases that need a simulator: NAME DESCRIPTION.
+sim_case()
+{
+	atf_test_case "$1" cleanup
+	eval "_descr_$1=\$2"
+	eval "$1_head() { atf_set descr \"\$_descr_$1\"; atf_set require.progs python3; }"
+	eval "$1_cleanup() { testsim_cleanup; }"
+	SIM_CASES="$SIM_CASES $1"
+}
+
+# Declared before the bodies below, which replace atf_test_case's stubs.
+SIM_CASES=
+sim_case create_one "create one persistent VM"
+sim_case create_several "create several VMs at once"
+sim_case create_existing "create of a taken name: message, exit 1, others done"
+sim_case create_badname "create with bad and over-long names"
+sim_case destroy_existing "destroy existing VMs"
+sim_case destroy_missing "destroy of a missing VM: ENOENT message, exit 1"
+sim_case list_empty "list and list --json with no VMs"
+sim_case list_sorted "list is sorted by bytes"
+sim_case list_json "list --json is valid JSON for any byte in a name"
+sim_case run_visible "run: the VM exists during the command, not after"
+sim_case run_status "run: the command's exit status is vmmctl's"
+sim_case run_fd "run: VMMCTL_FD names an inherited control descriptor"
+sim_case run_holder "run: the VM lives as long as the descriptor's last holder"
+sim_case run_killed "run: a command killed by SIGKILL gives 137, VM gone"
+sim_case run_signal "run: SIGTERM/SIGHUP sent to vmmctl reach the command"
+sim_case run_missing "run: command not found 127, not executable 126, no VM left"
+sim_case run_taken "run: a VM that cannot be created means no command"
+sim_case no_sim "no control device at the root: exit 69"
+sim_case root_select "-r ROOT and VMMCTL_ROOT both honoured, -r first"
+
+# The root's VM list on one line: "a b c " (empty: "").
+names()
+{
+	"$V" -r "$TESTSIM_ROOT" list | tr '\n' ' '
+}
+
+expect_names()
+{
+	_got=$(names)
+	[ "$_got" = "$1" ] || atf_fail "list: expected '$1', got '$_got'"
+}
+
+# Waits (bounded) until a VM disappears, for holders not our children.
+wait_gone()
+{
+	_i=0
+	while "$V" -r "$TESTSIM_ROOT" list | grep -qx "$1"; do
+		_i=$((_i + 1))
+		[ "$_i" -le 1000 ] || atf_fail "$1 still exists after 10 s"
+		sleep 0.01
+	done
+}
+
+create_one_body()
+{
+	testsim_start
+	atf_check -s exit:0 -o empty -e empty "$V" -r "$TESTSIM_ROOT" create vm0
+	[ -e "$TESTSIM_ROOT/vmm/vm0" ] || atf_fail "no $TESTSIM_ROOT/vmm/vm0"
+	atf_check -s exit:0 -o inline:"vm0\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" list
+	testsim_stop
+}
+
+create_several_body()
+{
+	testsim_start
+	atf_check -s exit:0 -o empty -e empty \
+	    "$V" -r "$TESTSIM_ROOT" create zeta alpha mid
+	# Persistent: they outlived the command's descriptor; sorted.
+	atf_check -s exit:0 -o inline:"alpha\nmid\nzeta\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" list
+	testsim_stop
+}
+
+create_existing_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create vm0
+	atf_check -s exit:1 -o empty \
+	    -e inline:"vmmctl: create vm0: VM name already in use\n" \
+	    "$V" -r "$TESTSIM_ROOT" create vm0
+	# Every name is tried; each failure is reported; the status says so.
+	atf_check -s exit:1 -o empty \
+	    -e inline:"vmmctl: create vm0: VM name already in use\n" \
+	    "$V" -r "$TESTSIM_ROOT" create vm1 vm0 vm2
+	expect_names "vm0 vm1 vm2 "
+	testsim_stop
+}
+
+create_badname_body()
+{
+	testsim_start
+	for n in "" "a/b" "." ".."; do
+		atf_check -s exit:1 -o empty \
+		    -e inline:"vmmctl: create $n: Invalid VM name or argument\n" \
+		    "$V" -r "$TESTSIM_ROOT" create -- "$n"
+	done
+	# 229 bytes is the longest name, 230 is one too many.
+	n229=$(printf '%0229d' 0)
+	n230=$(printf '%0230d' 0)
+	atf_check -s exit:0 -e empty "$V" -r "$TESTSIM_ROOT" create "$n229"
+	atf_check -s exit:1 -o empty \
+	    -e inline:"vmmctl: create $n230: VM name (or path) too long\n" \
+	    "$V" -r "$TESTSIM_ROOT" create "$n230"
+	expect_names "$n229 "
+	# A name may start with '-' after "--".
+	atf_check -s exit:0 -e empty "$V" -r "$TESTSIM_ROOT" create -- -dash
+	expect_names "-dash $n229 "
+	testsim_stop
+}
+
+destroy_existing_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create a b c
+	atf_check -s exit:0 -o empty -e empty \
+	    "$V" -r "$TESTSIM_ROOT" destroy a c
+	expect_names "b "
+	[ ! -e "$TESTSIM_ROOT/vmm/a" ] || atf_fail "vmm/a is still there"
+	testsim_stop
+}
+
+destroy_missing_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create b
+	atf_check -s exit:1 -o empty -e match:"^vmmctl: destroy nosuch: No such VM" \
+	    "$V" -r "$TESTSIM_ROOT" destroy nosuch
+	# The others are still destroyed.
+	atf_check -s exit:1 -o empty -e match:"^vmmctl: destroy a: No such VM" \
+	    "$V" -r "$TESTSIM_ROOT" destroy a b
+	expect_names ""
+	atf_check -s exit:1 -e match:"destroy a/b: Invalid VM name" \
+	    "$V" -r "$TESTSIM_ROOT" destroy a/b
+	testsim_stop
+}
+
+list_empty_body()
+{
+	testsim_start
+	atf_check -s exit:0 -o empty -e empty "$V" -r "$TESTSIM_ROOT" list
+	atf_check -s exit:0 -o inline:"[]\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" list --json
+	testsim_stop
+}
+
+list_sorted_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create b10 B a b2 _x 0
+	# Byte order (strcmp), whatever the locale.
+	atf_check -s exit:0 -o inline:"0\nB\n_x\na\nb10\nb2\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" list
+	testsim_stop
+}
+
+list_json_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create plain 'q"uote' \
+	    'back\slash' "$(printf 'nl\nx')" "$(printf 'tab\tx')" \
+	    "$(printf 'ctl\001x')" "$(printf 'del\177x')" \
+	    "$(printf 'hi\377x')" "$(printf 'utf\303\251')" \
+	    "$(printf 'bad\303x')" "$(printf 'sur\355\240\200')"
+	"$V" -r "$TESTSIM_ROOT" list --json >out.json ||
+	    atf_fail "list --json failed"
+	cat out.json
+	# Valid JSON; names as bytes (invalid UTF-8 bytes come back as lone
+	# surrogates, like Python's surrogateescape); byte-sorted.
+	atf_check -s exit:0 -o inline:"ok\n" python3 -c '
+import json, sys
+with open("out.json", "rb") as f:
+    raw = f.read()
+raw.decode("utf-8")    # the output itself is valid UTF-8
+names = json.loads(raw)
+got = [n.encode("utf-8", "surrogateescape") for n in names]
+want = [b"plain", b"q\"uote", b"back\\slash", b"nl\nx", b"tab\tx",
+        b"ctl\x01x", b"del\x7fx", b"hi\xffx", b"utf\xc3\xa9",
+        b"bad\xc3x", b"sur\xed\xa0\x80"]
+assert got == sorted(want), (got, sorted(want))
+assert "\\u00e9" not in raw.decode() and "\u00e9" in names[-1], names
+print("ok")
+'
+	testsim_stop
+}
+
+run_visible_body()
+{
+	testsim_start
+	# -r is passed on to the command as VMMCTL_ROOT.
+	atf_check -s exit:0 -o inline:"other\nscoped0\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run scoped0 -- sh -c \
+	    '"$VMMCTL_BUILD/bin/vmmctl" create other && "$VMMCTL_BUILD/bin/vmmctl" list'
+	expect_names "other "
+	# Without "--" too.
+	atf_check -s exit:0 -o inline:"other\nscoped1\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run scoped1 "$V" list
+	expect_names "other "
+	testsim_stop
+}
+
+run_status_body()
+{
+	testsim_start
+	atf_check -s exit:0 -o empty -e empty "$V" -r "$TESTSIM_ROOT" run s -- true
+	atf_check -s exit:7 -o empty -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run s -- sh -c 'exit 7'
+	atf_check -s exit:255 "$V" -r "$TESTSIM_ROOT" run s -- sh -c 'exit 255'
+	atf_check -s exit:1 -o inline:"args: a b c\n" \
+	    "$V" -r "$TESTSIM_ROOT" run s -- sh -c 'echo args: "$@"; false' sh a b c
+	expect_names ""
+	testsim_stop
+}
+
+run_fd_body()
+{
+	testsim_start
+	# The descriptor is open in the command, a socket connected to the
+	# sim, not close-on-exec, and not one of stdin/stdout/stderr.
+	atf_check -s exit:0 -o inline:"ok\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run s0 -- python3 -c '
+import os, stat, fcntl
+fd = int(os.environ["VMMCTL_FD"])
+assert fd > 2, fd
+assert stat.S_ISSOCK(os.fstat(fd).st_mode)
+assert not fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+print("ok")
+'
+	testsim_stop
+}
+
+run_holder_body()
+{
+	testsim_start
+	mkfifo go || atf_fail "mkfifo"
+	# The command hands the descriptor to a background process and exits:
+	# the VM lives on with it, and dies with the last holder.
+	atf_check -s exit:0 -o empty -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run held0 -- sh -c \
+	    '(read x <go) </dev/null >/dev/null 2>&1 &'
+	expect_names "held0 "
+	echo go >go
+	wait_gone held0
+	expect_names ""
+	testsim_stop
+}
+
+run_killed_body()
+{
+	testsim_start
+	atf_check -s exit:137 -o inline:"k0\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run k0 -- sh -c \
+	    '"$VMMCTL_BUILD/bin/vmmctl" list; kill -KILL $$'
+	expect_names ""
+	testsim_stop
+}
+
+# Starts "vmmctl run NAME -- sh -c SCRIPT" in the background and waits
+# until SCRIPT has touched "ready"; sets RUNPID.
+run_bg()
+{
+	rm -f ready
+	"$V" -r "$TESTSIM_ROOT" run "$1" -- sh -c "$2" >run.out 2>run.err &
+	RUNPID=$!
+	_i=0
+	while [ ! -e ready ]; do
+		kill -0 "$RUNPID" 2>/dev/null || atf_fail "vmmctl run exited early"
+		_i=$((_i + 1))
+		[ "$_i" -le 1000 ] || atf_fail "the command never got ready"
+		sleep 0.01
+	done
+}
+
+run_signal_body()
+{
+	testsim_start
+	# Caught by the command: its exit status comes back.
+	run_bg t0 'trap "kill \$! 2>/dev/null; exit 42" TERM; sleep 60 & touch ready; wait'
+	expect_names "t0 "
+	kill -TERM "$RUNPID"
+	wait "$RUNPID"
+	rc=$?
+	[ "$rc" -eq 42 ] || atf_fail "SIGTERM: exit $rc, expected 42"
+	expect_names ""
+	# Not caught: the command dies of it, 128 + SIGHUP.
+	run_bg h0 'touch ready; exec sleep 60'
+	kill -HUP "$RUNPID"
+	wait "$RUNPID"
+	rc=$?
+	[ "$rc" -eq 129 ] || atf_fail "SIGHUP: exit $rc, expected 129"
+	expect_names ""
+	testsim_stop
+}
+
+run_missing_body()
+{
+	testsim_start
+	atf_check -s exit:127 -o empty \
+	    -e match:"^vmmctl: run m0: /nonexistent/cmd: No such file" \
+	    "$V" -r "$TESTSIM_ROOT" run m0 -- /nonexistent/cmd
+	atf_check -s exit:127 -o empty -e match:"run m0: no-such-command-here" \
+	    "$V" -r "$TESTSIM_ROOT" run m0 -- no-such-command-here
+	expect_names ""
+	printf '#!/bin/sh\nexit 0\n' >notexec
+	chmod 0644 notexec
+	atf_check -s exit:126 -o empty -e match:"run m1: ./notexec: Permission denied" \
+	    "$V" -r "$TESTSIM_ROOT" run m1 -- ./notexec
+	expect_names ""
+	testsim_stop
+}
+
+run_taken_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create vm0
+	# The command is not run when the VM cannot be created.
+	atf_check -s exit:1 -o empty \
+	    -e inline:"vmmctl: run vm0: VM name already in use\n" \
+	    "$V" -r "$TESTSIM_ROOT" run vm0 -- touch ran
+	[ ! -e ran ] || atf_fail "the command ran"
+	atf_check -s exit:1 -o empty -e match:"run a/b: Invalid VM name" \
+	    "$V" -r "$TESTSIM_ROOT" run a/b -- touch ran
+	[ ! -e ran ] || atf_fail "the command ran"
+	expect_names "vm0 "
+	testsim_stop
+}
+
+atf_test_case version
+version_head()
+{
+	atf_set descr "version prints the library's and the header's versions"
+}
+version_body()
+{
+	h=$VMMCTL_SRC/capi/include/vmmctl.h
+	maj=$(sed -n 's/^#define[[:space:]]*VMMCTL_VERSION_MAJOR[[:space:]]*//p' "$h")
+	min=$(sed -n 's/^#define[[:space:]]*VMMCTL_VERSION_MINOR[[:space:]]*//p' "$h")
+	pat=$(sed -n 's/^#define[[:space:]]*VMMCTL_VERSION_PATCH[[:space:]]*//p' "$h")
+	[ -n "$maj" ] && [ -n "$min" ] && [ -n "$pat" ] ||
+	    atf_fail "no version in $h"
+	atf_check -s exit:0 -o inline:"library $maj.$min.$pat\nheader $maj.$min.$pat\n" \
+	    -e empty "$V" version
+	# Needs no control device.
+	atf_check -s exit:0 -o match:"^library " -e empty \
+	    "$V" -r /nonexistent version
+}
+
+atf_test_case help
+help_head()
+{
+	atf_set descr "-h, --help and help print the usage and exit statuses"
+}
+help_body()
+{
+	for opt in -h --help help; do
+		atf_check -s exit:0 -o save:help.out -e empty "$V" $opt
+		for w in "usage: vmmctl" create destroy "list \[--json\]" \
+		    "run name -- command" version "-r root" VMMCTL_ROOT \
+		    VMMCTL_FD "64 usage" "69 control device" "126/127"; do
+			grep -q -- "$w" help.out || atf_fail "$opt: no '$w'"
+		done
+	done
+}
+
+atf_test_case usage
+usage_head()
+{
+	atf_set descr "bad usage exits 64 with the usage on stderr"
+}
+usage_body()
+{
+	atf_check -s exit:64 -o empty -e match:"^usage: vmmctl" "$V"
+	atf_check -s exit:64 -o empty -e match:"unknown command: frob" "$V" frob
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" -x list
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" -r
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" create
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" create --
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" create -f vm0
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" destroy
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" list extra
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" list --xml
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run vm0
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run vm0 --
+	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" version 2
+}
+
+no_sim_body()
+{
+	testsim_start
+	root=$TESTSIM_ROOT
+	testsim_stop
+	mkdir "$root"
+	for cmd in "create a" "destroy a" "list" "list --json" "run a -- true"; do
+		atf_check -s exit:69 -o empty \
+		    -e match:"^vmmctl: cannot open $root/vmmctl: " \
+		    "$V" -r "$root" $cmd
+	done
+	rmdir "$root"
+	env VMMCTL_ROOT=/nonexistent/root "$V" list >/dev/null 2>err
+	rc=$?
+	[ "$rc" -eq 69 ] || atf_fail "VMMCTL_ROOT=/nonexistent/root: exit $rc"
+	grep -q "cannot open /nonexistent/root/vmmctl" err ||
+	    atf_fail "message: $(cat err)"
+}
+
+root_select_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create vm0
+	# $VMMCTL_ROOT when there is no -r ...
+	atf_check -s exit:0 -o inline:"vm0\n" -e empty \
+	    env VMMCTL_ROOT="$TESTSIM_ROOT" "$V" list
+	# ... and -r wins over it, both ways.
+	atf_check -s exit:0 -o inline:"vm0\n" -e empty \
+	    env VMMCTL_ROOT=/nonexistent "$V" -r "$TESTSIM_ROOT" list
+	atf_check -s exit:0 -o inline:"vm0\n" -e empty \
+	    env VMMCTL_ROOT=/nonexistent "$V" --root "$TESTSIM_ROOT" list
+	atf_check -s exit:69 -o empty -e match:"cannot open /nonexistent/vmmctl" \
+	    env VMMCTL_ROOT="$TESTSIM_ROOT" "$V" -r /nonexistent list
+	# An empty VMMCTL_ROOT means the default, /dev (no vmmctl here).
+	if [ ! -e /dev/vmmctl ]; then
+		atf_check -s exit:69 -o empty -e match:"cannot open /dev/vmmctl" \
+		    env VMMCTL_ROOT= "$V" list
+	fi
+	testsim_stop
+}
+
+atf_test_case unpriv cleanup
+unpriv_head()
+{
+	atf_set descr "an unprivileged user may only run scoped VMs (EPERM)"
+	atf_set require.user root
+	atf_set require.progs setpriv
+}
+unpriv_body()
+{
+	testsim_start
+	nob="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	atf_check -s exit:1 -o empty \
+	    -e match:"^vmmctl: create u0: Operation not permitted" \
+	    $nob "$V" -r "$TESTSIM_ROOT" create u0
+	atf_check -s exit:0 -o inline:"u1\n" -e empty \
+	    $nob "$V" -r "$TESTSIM_ROOT" run u1 -- "$V" list
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create r0
+	atf_check -s exit:1 -o empty -e match:"^vmmctl: destroy r0: Operation not permitted" \
+	    $nob "$V" -r "$TESTSIM_ROOT" destroy r0
+	expect_names "r0 "
+	testsim_stop
+}
+unpriv_cleanup()
+{
+	testsim_cleanup
+}
+
+atf_init_test_cases()
+{
+	for c in $SIM_CASES; do
+		atf_add_test_case "$c"
+	done
+	atf_add_test_case version
+	atf_add_test_case help
+	atf_add_test_case usage
+	atf_add_test_case unpriv
+}
