@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -268,7 +269,9 @@ func runChild(mode string, _ []string) int {
 			}
 		}
 		fmt.Printf("uid %d\n", os.Getuid())
-		report("persistent", c.Create("unpriv-persistent", vmmctl.Persistent))
+		err = c.Create("unpriv-persistent", vmmctl.Persistent)
+		report("persistent", err)
+		fmt.Printf("persistent-is-fs.ErrPermission %v\n", errors.Is(err, fs.ErrPermission))
 		report("scoped", c.Create("unpriv-scoped", 0))
 		report("destroy-other", c.Destroy(victim))
 		report("destroy-own", c.Destroy("unpriv-scoped"))

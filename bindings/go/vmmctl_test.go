@@ -514,6 +514,9 @@ func TestUnprivileged(t *testing.T) {
 	}
 	check("uid", 65534)
 	check("persistent", syscall.EPERM)
+	if r["persistent-is-fs.ErrPermission"] != "true" {
+		t.Error("the EPERM error does not match fs.ErrPermission")
+	}
 	check("scoped", 0)
 	check("destroy-other", syscall.EPERM)
 	check("destroy-own", 0)
@@ -674,4 +677,63 @@ func TestCleanupSafetyNet(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("an unreachable Control was never closed by its cleanup")
+}
+
+// TestJails: a jail's endpoint sees its own VMs only, the host sees them
+// all, and names stay global.
+func TestJails(t *testing.T) {
+	root := newSim(t, "--jail", "a", "--jail", "b")
+	host := open(t, root)
+	a := open(t, filepath.Join(root, "jails", "a"))
+	b := open(t, filepath.Join(root, "jails", "b"))
+	if err := a.Create("in-a", 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(t, a); strings.Join(got, ",") != "in-a" {
+		t.Errorf("jail a lists %q", got)
+	}
+	if got := list(t, host); !contains(got, "in-a") {
+		t.Errorf("the host does not see jail a's VM: %q", got)
+	}
+	if got := list(t, b); contains(got, "in-a") {
+		t.Errorf("sibling jail b sees jail a's VM: %q", got)
+	}
+	wantErrno(t, "Create a name taken in a sibling jail", b.Create("in-a", 0),
+		syscall.EEXIST)
+	wantErrno(t, "Destroy a VM of a sibling jail", b.Destroy("in-a"),
+		syscall.ENOENT)
+	if err := host.Destroy("in-a"); err != nil {
+		t.Fatalf("the host destroys jail a's VM: %v", err)
+	}
+}
+
+// TestSimulatorGone: once the simulator has stopped, calls fail with one of
+// the documented transport errors, and Close still works.
+func TestSimulatorGone(t *testing.T) {
+	s, err := startSim()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := vmmctl.Open(s.root)
+	if err != nil {
+		s.stop()
+		t.Fatal(err)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatalf("stopping the simulator: %v", err)
+	}
+	err = c.Create("orphan", 0)
+	var e *vmmctl.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Create without a simulator: %v", err)
+	}
+	switch e.Err {
+	case syscall.EIO, syscall.EPIPE, syscall.ECONNRESET:
+	default:
+		t.Fatalf("Create without a simulator: %v (errno %d), want EIO, "+
+			"EPIPE or ECONNRESET", err, int(e.Err))
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("Close without a simulator: %v", err)
+	}
 }
