@@ -10,7 +10,10 @@
  * requests at the same instant: both write to and read from the same
  * stream, so a reply could be read by the wrong process.  Ownership sharing
  * itself is exact (it is the sim's open file), only concurrent requests are
- * affected; the character device has no such limit.
+ * affected; the character device has no such limit.  Likewise a child
+ * forked while another thread was mid-request must not use the inherited
+ * handle (its copy of the lock may be held); it may adopt a dup(2) of the
+ * descriptor with vmmctl_from_fd() instead.
  */
 
 #include <sys/types.h>
