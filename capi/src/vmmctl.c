@@ -55,7 +55,8 @@ vmmctl_path(char *buf, size_t size, const char *root, const char *leaf,
 {
 	size_t n, rlen;
 
-	rlen = strlen(root);
+	if ((rlen = strlen(root)) >= size)
+		return (ENAMETOOLONG);	/* also keeps the %.*s width an int */
 	/* "/" + "vmmctl" must not give "//vmmctl": harmless, but ugly. */
 	while (rlen > 1 && root[rlen - 1] == '/')
 		rlen--;
