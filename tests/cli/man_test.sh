@@ -56,7 +56,7 @@ api_documented_head()
 api_documented_body()
 {
 	h=$VMMCTL_SRC/capi/include/vmmctl.h
-	fns=$(sed -n 's/^[^ #*].*[ *]\(vmmctl_[a-z_]*\)(.*/\1/p' "$h")
+	fns=$(sed -n 's/^[^ #*].*[[:space:]*]\(vmmctl_[a-z_]*\)(.*/\1/p' "$h" | sort -u)
 	[ -n "$fns" ] || atf_fail "no functions found in $h"
 	for f in $fns; do
 		grep -q "^\.Fn $f\>" "$MANDIR/vmmctl.3" ||
@@ -69,7 +69,7 @@ api_documented_body()
 		grep -q "$c" "$MANDIR/vmmctl.3" || atf_fail "vmmctl.3 lacks $c"
 	done
 	# Every errno the header documents has an entry under ERRORS.
-	errs=$(grep -o 'E[A-Z]\{3,\}' "$h" | grep -v '^EXAMPLE' | sort -u)
+	errs=$(grep -ow 'E[A-Z]\{3,\}' "$h" | sort -u)
 	for e in $errs; do
 		sed -n '/^\.Sh ERRORS/,/^\.Sh /p' "$MANDIR/vmmctl.3" |
 		    grep -q "^\.It Bq Er $e\>" ||
