@@ -533,6 +533,45 @@ ATF_TC_BODY(reply_wrong_size, tc)
 	(void)rmdir(dir);
 }
 
+/*
+ * Replies that arrive one byte at a time: the client must assemble them.
+ * The IOC_OUT payload is copied back into the caller's argument.
+ */
+ATF_TC_WITHOUT_HEAD(short_reads);
+ATF_TC_BODY(short_reads, tc)
+{
+	char dir[64], path[128];
+	struct {
+		struct vmmctl_sim_hdr	open;
+		struct vmmctl_sim_hdr	ioctl;
+		struct vmmctl_vm_create	payload;
+	} r;
+	struct vmmctl_vm_create vc;
+	vmmctl_t *h = NULL;
+	pid_t pid;
+
+	memset(&r, 0, sizeof(r));
+	r.open.magic = r.ioctl.magic = VMMCTL_SIM_MAGIC;
+	r.open.version = r.ioctl.version = VMMCTL_SIM_VERSION;
+	r.open.type = r.ioctl.type = VMMCTL_SIM_T_REPLY;
+	r.ioctl.len = sizeof(r.payload);
+	strcpy(r.payload.name, "from-the-sim");
+	r.payload.flags = 0x1;
+	tmpdir_make(dir, sizeof(dir));
+	pid = fake_server_slow(dir, &r, sizeof(r));
+	REQUIRE_OK(vmmctl_open(dir, 0, &h));
+	memset(&vc, 0, sizeof(vc));
+	strcpy(vc.name, "asked");
+	REQUIRE_OK(vmmctl_ioctl(h, VMMCTL_VM_CREATE, &vc));
+	ATF_CHECK_STREQ(vc.name, "from-the-sim");
+	ATF_CHECK_EQ(vc.flags, 0x1);
+	REQUIRE_OK(vmmctl_close(h));
+	fake_server_wait(pid);
+	snprintf(path, sizeof(path), "%s/vmmctl", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 /* ---- vmmctl_from_fd on things that are not control descriptors ------- */
 
 ATF_TC_WITHOUT_HEAD(from_fd_bad);
@@ -644,6 +683,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, open_sends_open_frame);
 	ATF_TP_ADD_TC(tp, server_gone_after_open);
 	ATF_TP_ADD_TC(tp, reply_wrong_size);
+	ATF_TP_ADD_TC(tp, short_reads);
 	ATF_TP_ADD_TC(tp, from_fd_bad);
 	ATF_TP_ADD_TC(tp, from_fd_regular_file);
 	ATF_TP_ADD_TC(tp, from_fd_other_server);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atf-c.h>
@@ -772,6 +773,98 @@ ATF_TC_BODY(unprivileged, tc)
 	sim_stop(&ts);
 }
 
+/*
+ * The VMMCTL_FD pattern: an inheritable descriptor crosses exec(2), the new
+ * program adopts it and creates a scoped VM; that VM belongs to the shared
+ * open file and lives until the last holder closes it.
+ */
+ATF_TC_WITHOUT_HEAD(exec_inherit_adopt);
+ATF_TC_BODY(exec_inherit_adopt, tc)
+{
+	struct testsim ts;
+	vmmctl_t *h, *w;
+
+	sim_start(&ts, NULL);
+	w = open_ok(ts.root, 0);
+	h = open_ok(ts.root, VMMCTL_OPEN_INHERIT);
+	ATF_CHECK_EQ(exec_adopt_create(vmmctl_fd(h), "execvm"), 0);
+	ATF_CHECK(listed(w, "execvm"));
+	REQUIRE_OK(vmmctl_close(h));
+	ATF_CHECK(!listed(w, "execvm"));
+	/* Without INHERIT the new program has nothing to adopt. */
+	h = open_ok(ts.root, 0);
+	ATF_CHECK_EQ(exec_adopt_create(vmmctl_fd(h), "never"), 1);
+	ATF_CHECK(!listed(w, "never"));
+	REQUIRE_OK(vmmctl_close(h));
+	REQUIRE_OK(vmmctl_close(w));
+	sim_stop(&ts);
+}
+
+/* ---- interrupted system calls --------------------------------------- */
+
+static volatile sig_atomic_t eintr_hits;
+static volatile int eintr_done;
+
+static void
+eintr_handler(int sig)
+{
+
+	(void)sig;
+	eintr_hits++;
+}
+
+static void *
+eintr_pest(void *arg)
+{
+	pthread_t target = *(pthread_t *)arg;
+	struct timespec us = { 0, 50000 };
+
+	while (!__atomic_load_n(&eintr_done, __ATOMIC_SEQ_CST)) {
+		(void)pthread_kill(target, SIGUSR1);
+		(void)nanosleep(&us, NULL);
+	}
+	return (NULL);
+}
+
+ATF_TC(eintr);
+ATF_TC_HEAD(eintr, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Requests interrupted by signals "
+	    "(handler without SA_RESTART) are resumed: every result is right");
+}
+ATF_TC_BODY(eintr, tc)
+{
+	struct sigaction sa;
+	struct testsim ts;
+	pthread_t self, pest;
+	vmmctl_t *h;
+	char name[32];
+	int i;
+
+	sim_start(&ts, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = eintr_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: calls fail with EINTR */
+	ATF_REQUIRE(sigaction(SIGUSR1, &sa, NULL) == 0);
+	self = pthread_self();
+	ATF_REQUIRE(pthread_create(&pest, NULL, eintr_pest, &self) == 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "intr%d", i);
+		h = open_ok(ts.root, 0);
+		REQUIRE_OK(vmmctl_create(h, name, 0));
+		ATF_REQUIRE(listed(h, name));
+		REQUIRE_ERR(vmmctl_create(h, name, 0), EEXIST);
+		REQUIRE_OK(vmmctl_destroy(h, name));
+		REQUIRE_ERR(vmmctl_destroy(h, name), ENOENT);
+		REQUIRE_OK(vmmctl_close(h));
+	}
+	__atomic_store_n(&eintr_done, 1, __ATOMIC_SEQ_CST);
+	ATF_REQUIRE(pthread_join(pest, NULL) == 0);
+	printf("%d signals delivered\n", (int)eintr_hits);
+	sim_stop(&ts);
+}
+
 /* ---- threads -------------------------------------------------------- */
 
 #define	NTHREADS	8
@@ -911,6 +1004,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, uid_limit);
 	ATF_TP_ADD_TC(tp, sim_gone);
 	ATF_TP_ADD_TC(tp, unprivileged);
+	ATF_TP_ADD_TC(tp, exec_inherit_adopt);
+	ATF_TP_ADD_TC(tp, eintr);
 	ATF_TP_ADD_TC(tp, threads);
 	return (atf_no_error());
 }

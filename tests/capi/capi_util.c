@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atf-c.h>
@@ -110,8 +111,8 @@ fd_cloexec(int fd)
 	return ((fl & FD_CLOEXEC) != 0);
 }
 
-int
-fd_survives_exec(int fd)
+static int
+run_fdcheck(int fd, const char *name)
 {
 	char helper[PATH_MAX], arg[16];
 	const char *build;
@@ -124,13 +125,31 @@ fd_survives_exec(int fd)
 	snprintf(arg, sizeof(arg), "%d", fd);
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid == 0) {
-		execl(helper, helper, arg, (char *)NULL);
+		execl(helper, helper, arg, name, (char *)NULL);
 		_exit(127);
 	}
 	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
-	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) <= 1,
-	    "%s exited with status %d", helper, status);
-	return (WEXITSTATUS(status) == 0);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) != 2 &&
+	    WEXITSTATUS(status) != 127, "%s exited with status %d", helper,
+	    status);
+	return (WEXITSTATUS(status));
+}
+
+int
+fd_survives_exec(int fd)
+{
+	int st;
+
+	st = run_fdcheck(fd, NULL);
+	ATF_REQUIRE_MSG(st <= 1, "capi_fdcheck: status %d", st);
+	return (st == 0);
+}
+
+int
+exec_adopt_create(int fd, const char *name)
+{
+
+	return (run_fdcheck(fd, name));
 }
 
 void
@@ -198,8 +217,9 @@ recv_fd(int sock)
 }
 
 static void
-fake_serve(int lfd, const void *reply, size_t len)
+fake_serve(int lfd, const void *reply, size_t len, int slow)
 {
+	struct timespec ms = { 0, 1000000 };
 	struct vmmctl_sim_hdr hdr;
 	size_t got = 0;
 	ssize_t n;
@@ -213,8 +233,14 @@ fake_serve(int lfd, const void *reply, size_t len)
 			_exit(3);
 		got += (size_t)n;
 	}
-	if (reply != NULL && write(cfd, reply, len) != (ssize_t)len)
+	if (reply != NULL && !slow && write(cfd, reply, len) != (ssize_t)len)
 		_exit(4);
+	/* Byte by byte, so that the client sees short reads. */
+	for (got = 0; reply != NULL && slow && got < len; got++) {
+		if (write(cfd, (const char *)reply + got, 1) != 1)
+			_exit(4);
+		(void)nanosleep(&ms, NULL);
+	}
 	/* Let the client read the reply before the hang-up. */
 	(void)shutdown(cfd, SHUT_WR);
 	while (read(cfd, &hdr, sizeof(hdr)) > 0)
@@ -222,8 +248,8 @@ fake_serve(int lfd, const void *reply, size_t len)
 	_exit(0);
 }
 
-pid_t
-fake_server(const char *dir, const void *reply, size_t len)
+static pid_t
+fake_start(const char *dir, const void *reply, size_t len, int slow)
 {
 	struct sockaddr_un sun;
 	pid_t pid;
@@ -237,9 +263,23 @@ fake_server(const char *dir, const void *reply, size_t len)
 	ATF_REQUIRE(listen(lfd, 4) == 0);
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid == 0)
-		fake_serve(lfd, reply, len);
+		fake_serve(lfd, reply, len, slow);
 	(void)close(lfd);
 	return (pid);
+}
+
+pid_t
+fake_server(const char *dir, const void *reply, size_t len)
+{
+
+	return (fake_start(dir, reply, len, 0));
+}
+
+pid_t
+fake_server_slow(const char *dir, const void *reply, size_t len)
+{
+
+	return (fake_start(dir, reply, len, 1));
 }
 
 void

@@ -47,6 +47,11 @@ int	fd_cloexec(int fd);
  * has fd open, 0 if not.
  */
 int	fd_survives_exec(int fd);
+/*
+ * fork + exec capi_fdcheck to adopt fd and create the scoped VM name;
+ * returns the helper's exit status (0: done).
+ */
+int	exec_adopt_create(int fd, const char *name);
 
 /* A fresh, short temporary directory (for sockets). */
 void	tmpdir_make(char *buf, size_t size);
@@ -61,6 +66,8 @@ int	recv_fd(int sock);
  * NULL: hang up without answering).  Returns the server's pid.
  */
 pid_t	fake_server(const char *dir, const void *reply, size_t len);
+/* The same, writing the reply one byte per write(2). */
+pid_t	fake_server_slow(const char *dir, const void *reply, size_t len);
 void	fake_server_wait(pid_t pid);
 
 /* Privilege-drop helpers: 1 if running as root (so setuid works). */
