@@ -70,7 +70,7 @@ fn descriptor_passed_to_a_child_keeps_vms_alive() {
             "child ended before it was ready:\n{transcript}"
         );
         transcript.push_str(&line);
-        if line.trim() == "child: ready" {
+        if line.trim_end().ends_with("child: ready") {
             break;
         }
     }
