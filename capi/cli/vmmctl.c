@@ -162,11 +162,17 @@ utf8_len(const unsigned char *s, size_t n)
 	unsigned int cp, min;
 
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2; cp = s[0] & 0x1f; min = 0x80;
+		len = 2;
+		cp = s[0] & 0x1f;
+		min = 0x80;
 	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3; cp = s[0] & 0x0f; min = 0x800;
+		len = 3;
+		cp = s[0] & 0x0f;
+		min = 0x800;
 	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4; cp = s[0] & 0x07; min = 0x10000;
+		len = 4;
+		cp = s[0] & 0x07;
+		min = 0x10000;
 	} else
 		return (0);
 	if (len > n)

@@ -31,6 +31,7 @@ sim_case list_json "list --json is valid JSON for any byte in a name"
 sim_case run_visible "run: the VM exists during the command, not after"
 sim_case run_status "run: the command's exit status is vmmctl's"
 sim_case run_fd "run: VMMCTL_FD names an inherited control descriptor"
+sim_case run_adopt "run: the command adopts VMMCTL_FD and creates more scoped VMs"
 sim_case run_holder "run: the VM lives as long as the descriptor's last holder"
 sim_case run_killed "run: a command killed by SIGKILL gives 137, VM gone"
 sim_case run_signal "run: SIGTERM/SIGHUP sent to vmmctl reach the command"
@@ -237,6 +238,21 @@ assert stat.S_ISSOCK(os.fstat(fd).st_mode)
 assert not fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
 print("ok")
 '
+	testsim_stop
+}
+
+run_adopt_body()
+{
+	testsim_start
+	helper=$(atf_get_srcdir)/cli_adopt
+	[ -x "$helper" ] || atf_fail "no $helper"
+	# Through the adopted descriptor: the VMs it creates die with it too.
+	"$V" -r "$TESTSIM_ROOT" run s0 -- "$helper" extra0 extra1 >out 2>err
+	rc=$?
+	cat out err
+	[ "$rc" -eq 0 ] || atf_fail "exit $rc"
+	atf_check -o inline:"extra0\nextra1\ns0\n" sort out
+	expect_names ""
 	testsim_stop
 }
 
