@@ -1,0 +1,178 @@
+#! /usr/bin/env atf-sh
+# tests/freebsd: every part cross-compiled for FreeBSD (mk/freebsd.mk), one
+# test case per part, each running its make step against this build
+# ($VMMCTL_BUILD/freebsd).  A failure shows the compiler's output.  The
+# tools (Zig, the Rust FreeBSD target) come from "make deps": a missing one
+# fails the case, nothing is downloaded here.
+
+# Runs "make TARGET [VAR=VALUE...]" in the source tree; its output is kept
+# in make.out and shown.  Returns make's exit status.
+fbsd_make()
+{
+	[ -n "${VMMCTL_SRC:-}" ] && [ -n "${VMMCTL_BUILD:-}" ] ||
+	    atf_fail "VMMCTL_SRC/VMMCTL_BUILD are not set: run through make test"
+	# Not the jobserver or the variables of the make that started Kyua.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	    make -C "$VMMCTL_SRC" --no-print-directory \
+	    BUILD="$VMMCTL_BUILD" "$@" >make.out 2>&1
+	_rc=$?
+	cat make.out
+	return $_rc
+}
+
+# The step must pass; on failure, the first compiler error is the reason.
+fbsd_step()
+{
+	fbsd_make "$1" && return 0
+	_why=$(grep -E -m1 'error|Error|\*\*\*' make.out || true)
+	atf_fail "make $1 failed: ${_why:-see its output}"
+}
+
+# The same, for a binding whose step says it is absent.
+fbsd_binding_step()
+{
+	fbsd_step "$1"
+	_skip=$(grep -m1 "^$1: skipped" make.out || true)
+	[ -z "$_skip" ] || atf_skip "$_skip"
+}
+
+atf_test_case abi_probe
+abi_probe_head()
+{
+	atf_set descr "vmmctl_dev.h's ABI asserts under FreeBSD's <sys/ioccom.h>" \
+	    "(mk/freebsd/abi_probe.c, a FreeBSD executable)"
+	atf_set timeout 600
+}
+abi_probe_body()
+{
+	fbsd_step freebsd-abi-probe
+}
+
+# The probe really compiles the FreeBSD branch of vmmctl_dev.h: breaking
+# the FreeBSD-only line fails it, breaking the other branch does not, and
+# the probe itself refuses to be compiled for anything but FreeBSD.
+atf_test_case abi_probe_breakage
+abi_probe_breakage_head()
+{
+	atf_set descr "a broken FreeBSD-only line fails the FreeBSD probe"
+	atf_set timeout 600
+}
+abi_probe_breakage_body()
+{
+	hdr=$VMMCTL_SRC/sys/include/vmmctl_dev.h
+	grep -q '^#include <sys/ioccom.h>$' "$hdr" ||
+	    atf_fail "vmmctl_dev.h has no '#include <sys/ioccom.h>' line"
+	out=$PWD/abi_probe
+
+	# 1. The unchanged header passes (in a scratch copy).
+	mkdir ok && cp "$hdr" ok/
+	fbsd_make freebsd-abi-probe FREEBSD_PROBE_INC="$PWD/ok" \
+	    FREEBSD_PROBE_OUT="$out" || atf_fail "the copied header fails"
+
+	# 2. The FreeBSD branch's include removed: _IOWR is gone.
+	mkdir noinc
+	sed '/^#include <sys\/ioccom.h>$/d' "$hdr" >noinc/vmmctl_dev.h
+	if fbsd_make freebsd-abi-probe FREEBSD_PROBE_INC="$PWD/noinc" \
+	    FREEBSD_PROBE_OUT="$out"; then
+		atf_fail "the probe passed without <sys/ioccom.h>"
+	fi
+	grep -q '_IOWR\|ioccom' make.out ||
+	    atf_fail "the failure does not name _IOWR/ioccom.h"
+
+	# 3. The FreeBSD branch's include misspelt: not found.
+	mkdir badinc
+	sed 's|^#include <sys/ioccom.h>$|#include <sys/ioccom_broken.h>|' \
+	    "$hdr" >badinc/vmmctl_dev.h
+	if fbsd_make freebsd-abi-probe FREEBSD_PROBE_INC="$PWD/badinc" \
+	    FREEBSD_PROBE_OUT="$out"; then
+		atf_fail "the probe passed with a broken FreeBSD-only include"
+	fi
+	grep -q 'ioccom_broken' make.out ||
+	    atf_fail "the failure does not name the broken include"
+
+	# 4. The non-FreeBSD branch broken: the FreeBSD build does not see it.
+	mkdir other
+	sed 's|^#include <sys/ioctl.h>\(.*\)$|#include <no_such_linux_header.h>\1|' \
+	    "$hdr" >other/vmmctl_dev.h
+	cmp -s "$hdr" other/vmmctl_dev.h &&
+	    atf_fail "vmmctl_dev.h has no non-FreeBSD '#include <sys/ioctl.h>' line"
+	fbsd_make freebsd-abi-probe FREEBSD_PROBE_INC="$PWD/other" \
+	    FREEBSD_PROBE_OUT="$out" ||
+	    atf_fail "the FreeBSD probe compiled the non-FreeBSD branch"
+
+	# 5. The probe refuses a native (non-FreeBSD) compiler.
+	if cc -std=c99 -I"$VMMCTL_SRC/sys/include" -I"$VMMCTL_SRC/sys/sim" \
+	    -c -o native.o "$VMMCTL_SRC/mk/freebsd/abi_probe.c" >cc.out 2>&1
+	then
+		cat cc.out
+		atf_fail "abi_probe.c compiled natively: its FreeBSD guard is gone"
+	fi
+	grep -q 'must be compiled for FreeBSD' cc.out ||
+	    { cat cc.out; atf_fail "abi_probe.c failed natively for another reason"; }
+}
+
+atf_test_case kern_sim
+kern_sim_head()
+{
+	atf_set descr "sys/kern and vmmctl-sim built and linked for FreeBSD"
+	atf_set timeout 600
+}
+kern_sim_body()
+{
+	fbsd_step freebsd-kern-sim
+}
+
+atf_test_case libvmmctl
+libvmmctl_head()
+{
+	atf_set descr "libvmmctl.a and libvmmctl.so.1 (both transports) for FreeBSD"
+	atf_set timeout 600
+}
+libvmmctl_body()
+{
+	fbsd_step freebsd-libvmmctl
+}
+
+atf_test_case cli
+cli_head()
+{
+	atf_set descr "the vmmctl command linked for FreeBSD"
+	atf_set timeout 600
+}
+cli_body()
+{
+	fbsd_step freebsd-cli
+}
+
+atf_test_case rust
+rust_head()
+{
+	atf_set descr "cargo check --target x86_64-unknown-freebsd (bindings/rust)"
+	atf_set timeout 1200
+}
+rust_body()
+{
+	fbsd_binding_step freebsd-rust
+}
+
+atf_test_case go
+go_head()
+{
+	atf_set descr "GOOS=freebsd cgo build of bindings/go with zig cc"
+	atf_set timeout 1200
+}
+go_body()
+{
+	fbsd_binding_step freebsd-go
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case abi_probe
+	atf_add_test_case abi_probe_breakage
+	atf_add_test_case kern_sim
+	atf_add_test_case libvmmctl
+	atf_add_test_case cli
+	atf_add_test_case rust
+	atf_add_test_case go
+}
