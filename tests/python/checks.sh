@@ -81,10 +81,11 @@ fresh_venv_install_body()
 	[ -f "$VMMCTL_BUILD/python/env.sh" ] && . "$VMMCTL_BUILD/python/env.sh"
 	base=$("$TOOLS/bin/python" -c 'import sys; print(sys._base_executable)')
 	atf_check "$base" -m venv venv
-	# The build requirements, offline: the pinned wheel cache (and
-	# $PIP_FIND_LINKS, which pip reads by itself, when set).
+	# The build requirements, offline: the pinned wheel cache, and
+	# $PIP_FIND_LINKS when set.
 	atf_check -o ignore -e ignore venv/bin/python -m pip install -q \
 	    --no-index --find-links "$WHEELS" \
+	    ${PIP_FIND_LINKS:+--find-links "$PIP_FIND_LINKS"} \
 	    -c "$PY_PKG/requirements-tools.txt" cffi setuptools wheel
 	# A clean copy of the sources: leaves the tree alone.
 	mkdir pkg
