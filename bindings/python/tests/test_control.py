@@ -6,6 +6,7 @@ import errno
 import gc
 import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -108,6 +109,14 @@ def test_open_not_a_device(short_dir: Path) -> None:
     with pytest.raises(OSError, match=r"\[Errno") as info:
         vmmctl.open(short_dir)
     assert info.value.errno == errno.ENODEV
+
+
+def test_open_no_listener(short_dir: Path) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(str(short_dir / "vmmctl"))  # bound, never listening
+        with pytest.raises(ConnectionRefusedError) as info:
+            vmmctl.open(short_dir)
+    assert info.value.errno == errno.ECONNREFUSED
 
 
 def test_open_nul_in_root() -> None:
@@ -554,6 +563,11 @@ def test_unprivileged_refusals(sim: Sim) -> None:
                     out["destroy"] = "destroyed"
                 except PermissionError as e:
                     out["destroy"] = e.errno
+                try:
+                    os.close(ctl.vm_open("roots-vm"))
+                    out["vm_open"] = "opened"
+                except PermissionError as e:
+                    out["vm_open"] = e.errno
             return out
 
         result = _as_nobody(sim.root, script)
@@ -561,6 +575,7 @@ def test_unprivileged_refusals(sim: Sim) -> None:
             "persistent": errno.EPERM,
             "list": ["nobody-scoped", "roots-vm"],
             "destroy": errno.EPERM,
+            "vm_open": errno.EACCES,
         }
         assert admin.list() == ["roots-vm"]  # the scoped one went with the child
         admin.destroy("roots-vm")
