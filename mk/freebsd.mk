@@ -89,7 +89,9 @@ DEPS_TARGETS	+= deps-freebsd
 deps-freebsd:
 	@if [ "$$($(FBSD_ZIG) version 2>/dev/null)" != "$(FBSD_ZIG_VERSION)" ]; then \
 	    echo "deps: installing ziglang==$(FBSD_ZIG_VERSION) into $(FBSD_ZIG_DIR)" >&2; \
-	    python3 -m pip install --quiet --disable-pip-version-check \
+	    python3 -m pip --version >/dev/null 2>&1 || \
+	        $(APT) /usr/lib/python3/dist-packages/pip:python3-pip; \
+	    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
 	        --no-warn-script-location --upgrade --target $(FBSD_ZIG_DIR) \
 	        ziglang==$(FBSD_ZIG_VERSION) && \
 	    test "$$($(FBSD_ZIG) version)" = "$(FBSD_ZIG_VERSION)"; \

@@ -11,9 +11,16 @@ fbsd_make()
 {
 	[ -n "${VMMCTL_SRC:-}" ] && [ -n "${VMMCTL_BUILD:-}" ] ||
 	    atf_fail "VMMCTL_SRC/VMMCTL_BUILD are not set: run through make test"
-	# Not the jobserver or the variables of the make that started Kyua.
+	# Not the jobserver or the variables of the make that started Kyua;
+	# one step at a time in a build dir, should Kyua run cases in parallel
+	# (they share the FreeBSD libvmmctl.a).
+	_lock=
+	if command -v flock >/dev/null 2>&1; then
+		mkdir -p "$VMMCTL_BUILD/freebsd"
+		_lock="flock $VMMCTL_BUILD/freebsd/.lock"
+	fi
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-	    make -C "$VMMCTL_SRC" --no-print-directory \
+	    $_lock make -C "$VMMCTL_SRC" --no-print-directory \
 	    BUILD="$VMMCTL_BUILD" "$@" >make.out 2>&1
 	_rc=$?
 	cat make.out
