@@ -1,0 +1,422 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Life cycle of open file descriptions through vmmctl-sim: dup, fork and
+ * SCM_RIGHTS share ownership until the last holder closes; a killed client
+ * leaves only its persistent VMs; a close in one process is seen by the
+ * next request of any process; concurrent creates of one name.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sim_test.h"
+
+/* Exit status of a child: 0, or a line number (capped) where it failed. */
+#define	CHILD_CHECK(e)	do { if (!(e)) _exit(__LINE__ % 250 + 1); } while (0)
+
+static void
+wait_child(pid_t pid)
+{
+	int status;
+
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "child failed (status %#x; exit code = source line %% 250 + 1)",
+	    status);
+}
+
+static void
+read_byte(int fd)
+{
+	char b;
+
+	ATF_REQUIRE_EQ(read(fd, &b, 1), 1);
+}
+
+ATF_TC_WITHOUT_HEAD(close_last_reference);
+ATF_TC_BODY(close_last_reference, tc)
+{
+	struct testsim ts;
+	int a, w;
+
+	sim_up(&ts, NULL);
+	a = conn(&ts);
+	w = conn(&ts);
+	ATF_CHECK_EQ(simclient_create(a, "s", SCOPED), 0);
+	ATF_CHECK_EQ(simclient_create(a, "p", PERSISTENT), 0);
+	(void)close(a);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "s"));
+	ATF_CHECK(entry_exists(ts.root, "p"));
+	ATF_CHECK_EQ(count_entries(ts.root), 1);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TC_WITHOUT_HEAD(dup_shares);
+ATF_TC_BODY(dup_shares, tc)
+{
+	struct testsim ts;
+	int a, a2, w;
+
+	sim_up(&ts, NULL);
+	a = conn(&ts);
+	w = conn(&ts);
+	ATF_REQUIRE((a2 = dup(a)) >= 0);
+	ATF_CHECK_EQ(simclient_create(a, "d", SCOPED), 0);
+	(void)close(a);
+	sync_sim(w);
+	ATF_CHECK(entry_exists(ts.root, "d"));
+	/* The duplicate is the same file: it may use and destroy. */
+	ATF_CHECK_EQ(simclient_create(a2, "d2", SCOPED), 0);
+	(void)close(a2);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "d"));
+	ATF_CHECK(!entry_exists(ts.root, "d2"));
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TC_WITHOUT_HEAD(fork_shares);
+ATF_TC_BODY(fork_shares, tc)
+{
+	struct testsim ts;
+	int a, go[2], ready[2], w;
+	pid_t pid;
+
+	sim_up(&ts, NULL);
+	a = conn(&ts);
+	w = conn(&ts);
+	ATF_CHECK_EQ(simclient_create(a, "f", SCOPED), 0);
+	ATF_REQUIRE(pipe(go) == 0 && pipe(ready) == 0);
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0) {
+		char b;
+
+		(void)close(w);
+		CHILD_CHECK(write(ready[1], "r", 1) == 1);
+		CHILD_CHECK(read(go[0], &b, 1) == 1);
+		/* Still the owner's file: it may create and close. */
+		CHILD_CHECK(simclient_create(a, "f2", SCOPED) == 0);
+		_exit(0);	/* the last reference goes with the child */
+	}
+	read_byte(ready[0]);
+	(void)close(a);
+	sync_sim(w);
+	ATF_CHECK(entry_exists(ts.root, "f"));
+	ATF_REQUIRE_EQ(write(go[1], "g", 1), 1);
+	wait_child(pid);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "f"));
+	ATF_CHECK(!entry_exists(ts.root, "f2"));
+	(void)close(w);
+	sim_down(&ts);
+}
+
+static void
+send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char b = 'f';
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = &b;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ATF_REQUIRE_EQ(sendmsg(sock, &msg, 0), 1);
+}
+
+static int
+recv_fd(int sock)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr msg;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char b;
+	int fd;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &b;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	if (recvmsg(sock, &msg, 0) != 1)
+		return (-1);
+	c = CMSG_FIRSTHDR(&msg);
+	if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+		return (-1);
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return (fd);
+}
+
+/*
+ * A child receives the descriptor over a unix socket; the parent closes
+ * its own: the VMs live on in the child until it exits.
+ */
+ATF_TC_WITHOUT_HEAD(scm_rights_shares);
+ATF_TC_BODY(scm_rights_shares, tc)
+{
+	struct testsim ts;
+	int a, go[2], sp[2], w;
+	pid_t pid;
+
+	sim_up(&ts, NULL);
+	w = conn(&ts);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	ATF_REQUIRE(pipe(go) == 0);
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0) {
+		char b;
+		int fd;
+
+		(void)close(w);
+		(void)close(sp[0]);
+		CHILD_CHECK((fd = recv_fd(sp[1])) >= 0);
+		CHILD_CHECK(write(sp[1], "r", 1) == 1);
+		CHILD_CHECK(read(go[0], &b, 1) == 1);
+		CHILD_CHECK(simclient_create(fd, "m2", SCOPED) == 0);
+		(void)close(fd);
+		_exit(0);
+	}
+	(void)close(sp[1]);
+	a = conn(&ts);
+	ATF_CHECK_EQ(simclient_create(a, "m", SCOPED), 0);
+	send_fd(sp[0], a);
+	read_byte(sp[0]);
+	(void)close(a);
+	sync_sim(w);
+	ATF_CHECK(entry_exists(ts.root, "m"));
+	ATF_REQUIRE_EQ(write(go[1], "g", 1), 1);
+	wait_child(pid);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "m"));
+	ATF_CHECK(!entry_exists(ts.root, "m2"));
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/* A descriptor in flight (sent, not yet received) is a reference too. */
+ATF_TC_WITHOUT_HEAD(scm_rights_in_flight);
+ATF_TC_BODY(scm_rights_in_flight, tc)
+{
+	struct testsim ts;
+	int a, a2, sp[2], w;
+
+	sim_up(&ts, NULL);
+	w = conn(&ts);
+	a = conn(&ts);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	ATF_CHECK_EQ(simclient_create(a, "i", SCOPED), 0);
+	send_fd(sp[0], a);
+	(void)close(a);
+	sync_sim(w);
+	ATF_CHECK(entry_exists(ts.root, "i"));
+	ATF_REQUIRE((a2 = recv_fd(sp[1])) >= 0);
+	sync_sim(w);
+	ATF_CHECK(entry_exists(ts.root, "i"));
+	(void)close(a2);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "i"));
+	(void)close(sp[0]);
+	(void)close(sp[1]);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TC(sigkill_client);
+ATF_TC_HEAD(sigkill_client, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr", "SIGKILL of a client holding 100 "
+	    "scoped VMs and 1 persistent VM leaves exactly the persistent one");
+}
+ATF_TC_BODY(sigkill_client, tc)
+{
+	struct testsim ts;
+	int ready[2], w;
+	pid_t pid;
+
+	sim_up(&ts, NULL);
+	ATF_REQUIRE(pipe(ready) == 0);
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0) {
+		char name[32];
+		int fd, i;
+
+		CHILD_CHECK(simclient_open(ts.root, &fd) == 0);
+		for (i = 0; i < 100; i++) {
+			(void)snprintf(name, sizeof(name), "k%d", i);
+			CHILD_CHECK(simclient_create(fd, name, SCOPED) == 0);
+		}
+		CHILD_CHECK(simclient_create(fd, "kp", PERSISTENT) == 0);
+		CHILD_CHECK(write(ready[1], "r", 1) == 1);
+		for (;;)
+			(void)pause();
+	}
+	(void)close(ready[1]);
+	read_byte(ready[0]);
+	w = conn(&ts);
+	ATF_CHECK_EQ(count_entries(ts.root), 101);
+	ATF_REQUIRE_EQ(kill(pid, SIGKILL), 0);
+	ATF_REQUIRE_EQ(waitpid(pid, NULL, 0), pid);
+	sync_sim(w);
+	ATF_CHECK_EQ(count_entries(ts.root), 1);
+	ATF_CHECK(entry_exists(ts.root, "kp"));
+	ATF_CHECK_EQ(simclient_destroy(w, "k0"), EINVAL);
+	ATF_CHECK_EQ(simclient_destroy(w, "kp"), 0);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/*
+ * close() in one process, then create of the same name in another, 1,000
+ * times: each close must be seen by the other process's next request.
+ */
+ATF_TC(close_then_create);
+ATF_TC_HEAD(close_then_create, tc)
+{
+
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(close_then_create, tc)
+{
+	struct testsim ts;
+	int fd, i;
+	pid_t pid;
+
+	sim_up(&ts, NULL);
+	for (i = 0; i < 1000; i++) {
+		ATF_REQUIRE((pid = fork()) >= 0);
+		if (pid == 0) {
+			int cfd;
+
+			CHILD_CHECK(simclient_open(ts.root, &cfd) == 0);
+			CHILD_CHECK(simclient_create(cfd, "same", SCOPED) == 0);
+			(void)close(cfd);
+			_exit(0);
+		}
+		wait_child(pid);
+		fd = conn(&ts);
+		ATF_REQUIRE_EQ_MSG(simclient_create(fd, "same", SCOPED), 0,
+		    "round %d", i);
+		(void)close(fd);
+	}
+	fd = conn(&ts);
+	sync_sim(fd);
+	ATF_CHECK_EQ(count_entries(ts.root), 0);
+	(void)close(fd);
+	sim_down(&ts);
+}
+
+/*
+ * Two processes race to create one name, 1,000 rounds: exactly one wins,
+ * the other gets EEXIST; the parent destroys the winner's VM between
+ * rounds.
+ */
+static void
+racer(const char *root, int go, int res)
+{
+	int32_t r;
+	char b;
+	int fd;
+
+	CHILD_CHECK(simclient_open(root, &fd) == 0);
+	while (read(go, &b, 1) == 1) {
+		r = simclient_create(fd, "race", PERSISTENT);
+		CHILD_CHECK(write(res, &r, sizeof(r)) == sizeof(r));
+	}
+	_exit(0);
+}
+
+ATF_TC(race_create);
+ATF_TC_HEAD(race_create, tc)
+{
+
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(race_create, tc)
+{
+	int go[2][2], res[2][2], i, j, ok, exist, w;
+	struct testsim ts;
+	pid_t pid[2];
+	int32_t r;
+
+	sim_up(&ts, NULL);
+	for (j = 0; j < 2; j++) {
+		ATF_REQUIRE(pipe(go[j]) == 0 && pipe(res[j]) == 0);
+		ATF_REQUIRE((pid[j] = fork()) >= 0);
+		if (pid[j] == 0) {
+			/* Only the parent may hold the write ends: EOF ends. */
+			for (i = 0; i < j; i++)
+				(void)close(go[i][1]);
+			(void)close(go[j][1]);
+			racer(ts.root, go[j][0], res[j][1]);
+		}
+		(void)close(go[j][0]);
+		(void)close(res[j][1]);
+	}
+	w = conn(&ts);
+	for (i = 0; i < 1000; i++) {
+		for (j = 0; j < 2; j++)
+			ATF_REQUIRE_EQ(write(go[j][1], "g", 1), 1);
+		ok = exist = 0;
+		for (j = 0; j < 2; j++) {
+			ATF_REQUIRE_EQ(read(res[j][0], &r, sizeof(r)),
+			    (ssize_t)sizeof(r));
+			if (r == 0)
+				ok++;
+			else if (r == EEXIST)
+				exist++;
+		}
+		ATF_REQUIRE_MSG(ok == 1 && exist == 1,
+		    "round %d: %d won, %d got EEXIST", i, ok, exist);
+		ATF_REQUIRE_EQ(simclient_destroy(w, "race"), 0);
+	}
+	for (j = 0; j < 2; j++) {
+		(void)close(go[j][1]);
+		wait_child(pid[j]);
+	}
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+
+	ATF_TP_ADD_TC(tp, close_last_reference);
+	ATF_TP_ADD_TC(tp, dup_shares);
+	ATF_TP_ADD_TC(tp, fork_shares);
+	ATF_TP_ADD_TC(tp, scm_rights_shares);
+	ATF_TP_ADD_TC(tp, scm_rights_in_flight);
+	ATF_TP_ADD_TC(tp, sigkill_client);
+	ATF_TP_ADD_TC(tp, close_then_create);
+	ATF_TP_ADD_TC(tp, race_create);
+	return (atf_no_error());
+}
