@@ -1,0 +1,339 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * Malformed input never crashes or wedges vmmctl-sim: each case sends
+ * something bad, then checks that a witness connection opened before (with
+ * a VM it owns) and a fresh connection are both still served.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sim_test.h"
+
+/* The sim still serves old and new clients, and kept the witness's VM. */
+static void
+check_alive(const struct testsim *ts, int witness)
+{
+	int fd;
+
+	ATF_CHECK_EQ(simclient_create(witness, "witness", SCOPED), EEXIST);
+	fd = conn(ts);
+	ATF_CHECK_EQ(simclient_create(fd, "after", SCOPED), 0);
+	ATF_CHECK_EQ(simclient_destroy(fd, "after"), 0);
+	(void)close(fd);
+	ATF_CHECK(entry_exists(ts->root, "witness"));
+}
+
+static int
+witness_up(const struct testsim *ts)
+{
+	int fd;
+
+	fd = conn(ts);
+	ATF_REQUIRE_EQ(simclient_create(fd, "witness", SCOPED), 0);
+	return (fd);
+}
+
+/* A fatal header: an error reply, then the sim hangs up. */
+static void
+check_fatal(const struct testsim *ts, int opened, uint32_t magic,
+    uint16_t version, uint16_t type, uint32_t arg, uint32_t len, int want)
+{
+	unsigned char payload[VMMCTL_SIM_MAX_PAYLOAD];
+	int fd;
+
+	if (opened)
+		fd = conn(ts);
+	else
+		ATF_REQUIRE_EQ(simclient_connect(ts->root, &fd), 0);
+	memset(payload, 0, sizeof(payload));
+	/* Only the header: the sim must not wait for (or read) a payload. */
+	ATF_REQUIRE_EQ(simclient_send(fd, magic, version, type, arg, NULL,
+	    len), 0);
+	ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL), want);
+	ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
+	(void)close(fd);
+}
+
+ATF_TC_WITHOUT_HEAD(bad_headers);
+ATF_TC_BODY(bad_headers, tc)
+{
+	const uint32_t M = VMMCTL_SIM_MAGIC;
+	const uint16_t V = VMMCTL_SIM_VERSION;
+	struct testsim ts;
+	int w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	/* Before and after OPEN. */
+	check_fatal(&ts, 0, 0x12345678u, V, VMMCTL_SIM_T_OPEN, 3, 0, EPROTO);
+	check_fatal(&ts, 1, 0x12345678u, V, VMMCTL_SIM_T_IOCTL,
+	    VMMCTL_VM_CREATE, 296, EPROTO);
+	check_fatal(&ts, 0, M, 2, VMMCTL_SIM_T_OPEN, 3, 0, EPROTONOSUPPORT);
+	check_fatal(&ts, 1, M, 0, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE, 296,
+	    EPROTONOSUPPORT);
+	check_fatal(&ts, 1, M, 0xffff, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
+	    296, EPROTONOSUPPORT);
+	/* Types: a REPLY from a client, unknown ones. */
+	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_REPLY, 0, 0, EPROTO);
+	check_fatal(&ts, 1, M, V, 0, 0, 0, EPROTO);
+	check_fatal(&ts, 0, M, V, 99, 0, 0, EPROTO);
+	/* Oversized lengths: refused before any payload is read. */
+	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
+	    VMMCTL_SIM_MAX_PAYLOAD + 1, EPROTO);
+	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
+	    0xffffffffu, EPROTO);
+	check_fatal(&ts, 0, M, V, VMMCTL_SIM_T_OPEN, 3, 0x7fffffffu, EPROTO);
+	/* OPEN first, and only first. */
+	check_fatal(&ts, 0, M, V, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE, 0,
+	    EPROTO);
+	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_OPEN, 3, 0, EPROTO);
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/* A file dropped for a protocol error is released like any other. */
+ATF_TC_WITHOUT_HEAD(fatal_releases);
+ATF_TC_BODY(fatal_releases, tc)
+{
+	struct testsim ts;
+	int fd, w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	fd = conn(&ts);
+	ATF_REQUIRE_EQ(simclient_create(fd, "doomed", SCOPED), 0);
+	ATF_REQUIRE_EQ(simclient_send(fd, 0, 0, 0, 0, NULL, 0), 0);
+	ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL), EPROTO);
+	ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "doomed"));
+	(void)close(fd);
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TC_WITHOUT_HEAD(short_frame_then_disconnect);
+ATF_TC_BODY(short_frame_then_disconnect, tc)
+{
+	struct testsim ts;
+	size_t n;
+	int fd, w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	/* Every prefix of a header, before and after OPEN. */
+	for (n = 1; n < sizeof(struct vmmctl_sim_hdr); n++) {
+		struct vmmctl_sim_hdr h;
+
+		memset(&h, 0, sizeof(h));
+		h.magic = VMMCTL_SIM_MAGIC;
+		h.version = VMMCTL_SIM_VERSION;
+		h.type = VMMCTL_SIM_T_IOCTL;
+		h.arg = VMMCTL_VM_CREATE;
+		h.len = 296;
+		fd = conn(&ts);
+		ATF_REQUIRE_EQ(simclient_send_raw(fd, &h, n), 0);
+		(void)close(fd);
+		ATF_REQUIRE_EQ(simclient_connect(ts.root, &fd), 0);
+		ATF_REQUIRE_EQ(simclient_send_raw(fd, &h, n), 0);
+		(void)close(fd);
+	}
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TC_WITHOUT_HEAD(disconnect_mid_payload);
+ATF_TC_BODY(disconnect_mid_payload, tc)
+{
+	unsigned char payload[296];
+	struct testsim ts;
+	int fd, w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	memset(payload, 0, sizeof(payload));
+	strcpy((char *)payload, "half");
+	fd = conn(&ts);
+	ATF_REQUIRE_EQ(simclient_create(fd, "mine", SCOPED), 0);
+	/* A header announcing 296 bytes, then 100 of them, then gone. */
+	ATF_REQUIRE_EQ(simclient_send(fd, VMMCTL_SIM_MAGIC,
+	    VMMCTL_SIM_VERSION, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE, NULL,
+	    296), 0);
+	ATF_REQUIRE_EQ(simclient_send_raw(fd, payload, 100), 0);
+	(void)close(fd);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "half"));
+	ATF_CHECK(!entry_exists(ts.root, "mine"));
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/*
+ * One client stalls mid-header, another mid-payload; a third keeps
+ * working meanwhile; then the stalled ones finish and are served.
+ */
+ATF_TC_WITHOUT_HEAD(stall_mid_frame);
+ATF_TC_BODY(stall_mid_frame, tc)
+{
+	struct vmmctl_vm_create vc;
+	struct vmmctl_sim_hdr h;
+	struct testsim ts;
+	char name[32];
+	int s1, s2, w, i;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	memset(&h, 0, sizeof(h));
+	h.magic = VMMCTL_SIM_MAGIC;
+	h.version = VMMCTL_SIM_VERSION;
+	h.type = VMMCTL_SIM_T_IOCTL;
+	h.arg = VMMCTL_VM_CREATE;
+	h.len = sizeof(vc);
+	memset(&vc, 0, sizeof(vc));
+	vc.flags = SCOPED;
+
+	s1 = conn(&ts);
+	ATF_REQUIRE_EQ(simclient_send_raw(s1, &h, 7), 0);
+	s2 = conn(&ts);
+	strcpy(vc.name, "stalled2");
+	ATF_REQUIRE_EQ(simclient_send_raw(s2, &h, sizeof(h)), 0);
+	ATF_REQUIRE_EQ(simclient_send_raw(s2, &vc, 150), 0);
+
+	for (i = 0; i < 200; i++) {
+		(void)snprintf(name, sizeof(name), "busy%d", i);
+		ATF_REQUIRE_EQ(simclient_create(w, name, SCOPED), 0);
+		ATF_REQUIRE_EQ(simclient_destroy(w, name), 0);
+	}
+	check_alive(&ts, w);
+
+	ATF_REQUIRE_EQ(simclient_send_raw(s2, (char *)&vc + 150,
+	    sizeof(vc) - 150), 0);
+	ATF_CHECK_EQ(simclient_reply(s2, &vc, sizeof(vc), NULL), 0);
+	ATF_CHECK(entry_exists(ts.root, "stalled2"));
+
+	strcpy(vc.name, "stalled1");
+	ATF_REQUIRE_EQ(simclient_send_raw(s1, (char *)&h + 7,
+	    sizeof(h) - 7), 0);
+	/* Byte by byte: any split is fine. */
+	for (i = 0; i < (int)sizeof(vc); i++)
+		ATF_REQUIRE_EQ(simclient_send_raw(s1, (char *)&vc + i, 1), 0);
+	ATF_CHECK_EQ(simclient_reply(s1, &vc, sizeof(vc), NULL), 0);
+	ATF_CHECK(entry_exists(ts.root, "stalled1"));
+	(void)close(s1);
+	(void)close(s2);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TC_WITHOUT_HEAD(random_bytes);
+ATF_TC_BODY(random_bytes, tc)
+{
+	unsigned char junk[8192];
+	struct testsim ts;
+	size_t j;
+	int fd, i, w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	srandom(4242);
+	for (i = 0; i < 50; i++) {
+		for (j = 0; j < sizeof(junk); j++)
+			junk[j] = (unsigned char)random();
+		/* Half of them after a valid OPEN. */
+		if (i % 2)
+			fd = conn(&ts);
+		else
+			ATF_REQUIRE_EQ(simclient_connect(ts.root, &fd), 0);
+		/* The sim may hang up mid-way: EPIPE/ECONNRESET are fine. */
+		(void)simclient_send_raw(fd, junk,
+		    (size_t)(random() % (long)sizeof(junk)) + 1);
+		(void)close(fd);
+	}
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/* Requests sent back to back without reading replies in between. */
+ATF_TC_WITHOUT_HEAD(pipelined);
+ATF_TC_BODY(pipelined, tc)
+{
+	struct vmmctl_vm_create vc;
+	struct testsim ts;
+	int fd, i;
+
+	sim_up(&ts, NULL);
+	fd = conn(&ts);
+	memset(&vc, 0, sizeof(vc));
+	vc.flags = SCOPED;
+	for (i = 0; i < 8; i++) {
+		(void)snprintf(vc.name, sizeof(vc.name), "p%d", i);
+		ATF_REQUIRE_EQ(simclient_send(fd, VMMCTL_SIM_MAGIC,
+		    VMMCTL_SIM_VERSION, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
+		    &vc, sizeof(vc)), 0);
+	}
+	for (i = 0; i < 8; i++)
+		ATF_CHECK_EQ(simclient_reply(fd, &vc, sizeof(vc), NULL), 0);
+	ATF_CHECK_EQ(count_entries(ts.root), 8);
+	(void)close(fd);
+	sim_down(&ts);
+}
+
+/*
+ * The sim out of descriptors: pending connections are accepted and
+ * dropped (no busy loop, no death), and it serves again once clients go.
+ */
+ATF_TC_WITHOUT_HEAD(out_of_descriptors);
+ATF_TC_BODY(out_of_descriptors, tc)
+{
+	struct rlimit old, low;
+	struct testsim ts;
+	int fds[64], i, n, w;
+
+	ATF_REQUIRE_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 24;
+	ATF_REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	i = testsim_start(&ts, NULL);
+	ATF_REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ATF_REQUIRE_MSG(i == 0, "testsim_start: %s", strerror(i));
+	w = witness_up(&ts);
+	/* More clients than the sim has descriptors. */
+	for (n = 0; n < 64; n++) {
+		if (simclient_open(ts.root, &fds[n]) != 0)
+			fds[n] = -1;
+	}
+	for (i = 0, n = 0; i < 64; i++)
+		n += fds[i] >= 0;
+	ATF_CHECK_MSG(n < 64, "all 64 opens succeeded with 24 descriptors");
+	for (i = 0; i < 64; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+
+	ATF_TP_ADD_TC(tp, bad_headers);
+	ATF_TP_ADD_TC(tp, fatal_releases);
+	ATF_TP_ADD_TC(tp, short_frame_then_disconnect);
+	ATF_TP_ADD_TC(tp, disconnect_mid_payload);
+	ATF_TP_ADD_TC(tp, stall_mid_frame);
+	ATF_TP_ADD_TC(tp, random_bytes);
+	ATF_TP_ADD_TC(tp, pipelined);
+	ATF_TP_ADD_TC(tp, out_of_descriptors);
+	return (atf_no_error());
+}
