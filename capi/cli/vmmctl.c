@@ -295,12 +295,24 @@ cmd_list(int argc, char **argv)
 	return (0);
 }
 
-/* SIGINT, SIGTERM, SIGHUP: meant for the command, which decides. */
+/*
+ * SIGINT, SIGTERM, SIGHUP: meant for the command, which decides.  Those
+ * the kernel sends (^C, a terminal hang-up) go to the whole foreground
+ * process group, the command included: sending them again could make a
+ * command that exits cleanly on the first ^C give up on the second.
+ */
 static void
-run_forward(int sig)
+run_forward(int sig, siginfo_t *si, void *uc)
 {
 	int saved;
 
+	(void)uc;
+#ifdef SI_KERNEL
+	if (si != NULL && si->si_code == SI_KERNEL)
+		return;
+#else
+	(void)si;
+#endif
 	saved = errno;
 	if (run_child > 0)
 		(void)kill((pid_t)run_child, sig);
@@ -383,7 +395,8 @@ cmd_run(int argc, char **argv)
 	run_sigset(&mask);
 	(void)sigprocmask(SIG_BLOCK, &mask, &omask);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = run_forward;
+	sa.sa_sigaction = run_forward;
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < RUN_NSIGNALS; i++)
 		(void)sigaction(run_signals[i], &sa, &run_saved[i]);
