@@ -37,6 +37,8 @@ sim_case run_killed "run: a command killed by SIGKILL gives 137, VM gone"
 sim_case run_signal "run: SIGTERM/SIGHUP sent to vmmctl reach the command"
 sim_case run_missing "run: command not found 127, not executable 126, no VM left"
 sim_case run_taken "run: a VM that cannot be created means no command"
+sim_case jails "-r ROOT/jails/NAME: a jail sees its own VMs, siblings do not"
+sim_case uid_limit "create beyond the per-user limit: ENOMEM message, exit 1"
 sim_case no_sim "no control device at the root: exit 69"
 sim_case root_select "-r ROOT and VMMCTL_ROOT both honoured, -r first"
 
@@ -410,6 +412,46 @@ usage_body()
 	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run vm0
 	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run vm0 --
 	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" version 2
+}
+
+jails_body()
+{
+	testsim_start --jail j1 --jail j2
+	j1=$TESTSIM_ROOT/jails/j1
+	j2=$TESTSIM_ROOT/jails/j2
+	atf_check -s exit:0 -e empty "$V" -r "$j1" create in1
+	# The host (the jail's ancestor) sees it, the sibling does not ...
+	expect_names "in1 "
+	atf_check -s exit:0 -o empty -e empty "$V" -r "$j2" list
+	atf_check -s exit:1 -o empty -e match:"^vmmctl: destroy in1: No such VM" \
+	    "$V" -r "$j2" destroy in1
+	# ... yet the name is taken everywhere.
+	atf_check -s exit:1 -o empty \
+	    -e inline:"vmmctl: create in1: VM name already in use\n" \
+	    "$V" -r "$j2" create in1
+	# A scoped VM run in j2: j2 sees it, j1 sees only its own.
+	atf_check -s exit:0 -o inline:"s2\n--\nin1\n" -e empty \
+	    "$V" -r "$j2" run s2 -- sh -c \
+	    'vmmctl=$VMMCTL_BUILD/bin/vmmctl; $vmmctl list; echo --;
+	    $vmmctl -r "$VMMCTL_ROOT/../j1" list'
+	atf_check -s exit:0 -e empty "$V" -r "$j1" destroy in1
+	expect_names ""
+	testsim_stop
+}
+
+uid_limit_body()
+{
+	testsim_start --uid-limit 2
+	atf_check -s exit:1 -o empty \
+	    -e inline:"vmmctl: create c: Per-user VM limit reached, or out of memory\n" \
+	    "$V" -r "$TESTSIM_ROOT" create a b c
+	expect_names "a b "
+	atf_check -s exit:1 -o empty -e match:"^vmmctl: run s0: Per-user VM limit" \
+	    "$V" -r "$TESTSIM_ROOT" run s0 -- true
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" destroy a
+	atf_check -s exit:0 -o inline:"b\ns0\n" \
+	    "$V" -r "$TESTSIM_ROOT" run s0 -- "$V" list
+	testsim_stop
 }
 
 no_sim_body()
