@@ -26,6 +26,25 @@ for f in "$sim" "$cli"; do
 	fi
 done
 
+# Whatever happens, the simulator stops and what we made goes.
+simpid=
+rmroot=
+simlog=
+
+cleanup()
+{
+	if [ -n "$simpid" ]; then
+		kill -TERM "$simpid" 2>/dev/null
+		wait "$simpid" 2>/dev/null
+		simpid=
+	fi
+	rm -rf "$rmroot" "$simlog"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
 # A unix socket path holds about 100 bytes.
 if [ -n "${VMMCTL_DEMO_ROOT:-}" ]; then
 	root=$VMMCTL_DEMO_ROOT
@@ -41,21 +60,6 @@ else
 	rmroot=$root
 fi
 simlog=$(mktemp /tmp/vmmdemo-log.XXXXXX) || exit 1
-simpid=
-
-cleanup()
-{
-	if [ -n "$simpid" ]; then
-		kill -TERM "$simpid" 2>/dev/null
-		wait "$simpid" 2>/dev/null
-		simpid=
-	fi
-	rm -rf "$rmroot" "$simlog"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
 die()
 {
