@@ -407,8 +407,51 @@ ATF_TC_BODY(race_create, tc)
 	sim_down(&ts);
 }
 
+/*
+ * SIGTERM with VMs alive in several views and clients still connected:
+ * exit 0, every entry, view, socket and the pid file gone.
+ */
+ATF_TC_WITHOUT_HEAD(sigterm_with_vms);
+ATF_TC_BODY(sigterm_with_vms, tc)
+{
+	static const char *const extra[] = { "--jail", "a/b", NULL };
+	char dab[128], path[160];
+	struct testsim ts;
+	struct stat st;
+	int h, j, status;
+
+	sim_up(&ts, extra);
+	jail_dir(&ts, "a/b", dab, sizeof(dab));
+	h = conn(&ts);
+	j = conn_at(dab);
+	ATF_REQUIRE_EQ(simclient_create(h, "hs", SCOPED), 0);
+	ATF_REQUIRE_EQ(simclient_create(h, "hp", PERSISTENT), 0);
+	ATF_REQUIRE_EQ(simclient_create(j, "js", SCOPED), 0);
+	ATF_REQUIRE_EQ(simclient_create(j, "jp", PERSISTENT), 0);
+	ATF_REQUIRE_EQ(count_entries(ts.root), 4);
+	ATF_REQUIRE_EQ(kill(ts.pid, SIGTERM), 0);
+	ATF_REQUIRE_EQ(waitpid(ts.pid, &status, 0), ts.pid);
+	ts.pid = -1;
+	ATF_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The clients see the end of the stream. */
+	ATF_CHECK_EQ(simclient_wait_eof(h), 1);
+	ATF_CHECK_EQ(simclient_wait_eof(j), 1);
+	ATF_REQUIRE(testsim_path(&ts, "vmmctl", path, sizeof(path)) == 0);
+	ATF_CHECK(lstat(path, &st) != 0);
+	ATF_REQUIRE(testsim_path(&ts, "vmm", path, sizeof(path)) == 0);
+	ATF_CHECK(lstat(path, &st) != 0);
+	ATF_REQUIRE(testsim_path(&ts, "jails", path, sizeof(path)) == 0);
+	ATF_CHECK(lstat(path, &st) != 0);
+	ATF_CHECK(lstat(ts.root, &st) == 0 && S_ISDIR(st.st_mode));
+	(void)close(h);
+	(void)close(j);
+	ATF_CHECK_EQ(testsim_stop(&ts), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+
+	ATF_TP_ADD_TC(tp, sigterm_with_vms);
 
 	ATF_TP_ADD_TC(tp, close_last_reference);
 	ATF_TP_ADD_TC(tp, dup_shares);
