@@ -32,6 +32,7 @@ FBSD_CC		:= $(FBSD_ZIG) cc -target $(FBSD_TARGET)
 FBSD_AR		:= $(FBSD_ZIG) ar
 FBSD		:= $(BUILD)/freebsd
 FBSD_CHECK_ELF	:= sh $(SRCROOT)/mk/freebsd/check-elf.sh
+FBSD_GUARDS	:= sh $(SRCROOT)/mk/freebsd/guards.sh
 FREEBSD_PROBE_INC ?= $(SRCROOT)/sys/include
 
 # Absolute, fixed now: Kyua resets HOME (Zig's default cache is under it).
@@ -161,14 +162,22 @@ freebsd-abi-probe: freebsd-tools
 	@$(MAKE) --no-print-directory $(FBSD_PROBE)
 	@$(FBSD_CHECK_ELF) exec $(FBSD_PROBE)
 
+# Each C step also refuses misspelt FreeBSD guards in its sources, and
+# checks that the FreeBSD code paths were linked in: the simulator's peer
+# credentials (getpeereid, or getsockopt for LOCAL_PEERCRED), libvmmctl's
+# character-device transport (ioctl) and its socket transport (connect).
 freebsd-kern-sim: $(FBSD_KERN_A) $(FBSD_SIM)
+	@$(FBSD_GUARDS) $(SRCROOT)/sys
 	@$(FBSD_CHECK_ELF) ar $(FBSD_KERN_A)
 	@$(FBSD_CHECK_ELF) exec $(FBSD_SIM)
+	@$(FBSD_CHECK_ELF) uses $(FBSD_SIM) 'getpeereid|getsockopt'
 
 # Exports: exactly the version script's, under its version node.
 freebsd-libvmmctl: $(FBSD_LIBA) $(FBSD_SO)
+	@$(FBSD_GUARDS) $(SRCROOT)/capi/src $(SRCROOT)/capi/include
 	@$(FBSD_CHECK_ELF) ar $(FBSD_LIBA)
 	@$(FBSD_CHECK_ELF) shlib $(FBSD_SO)
+	@$(FBSD_CHECK_ELF) uses $(FBSD_SO) ioctl connect
 	@readelf -d $(FBSD_SO) | grep -q 'Library soname: \[$(FBSD_SONAME)\]' || \
 	    { echo "freebsd: $(FBSD_SO) has no SONAME $(FBSD_SONAME)" >&2; exit 1; }
 	@readelf --dyn-syms -W $(FBSD_SO) | \
@@ -185,7 +194,9 @@ freebsd-libvmmctl: $(FBSD_LIBA) $(FBSD_SO)
 	@echo "$(FBSD_SO): exports $$(wc -l <$(FBSD)/lib/exports.txt) symbols"
 
 freebsd-cli: $(FBSD_CLI)
+	@$(FBSD_GUARDS) $(SRCROOT)/capi/cli
 	@$(FBSD_CHECK_ELF) exec $(FBSD_CLI)
+	@$(FBSD_CHECK_ELF) uses $(FBSD_CLI) ioctl
 
 # Rust: the whole workspace, every target (library, tests, examples),
 # type-checked for FreeBSD.  vmmctl-sys/build.rs wants the archive it would
@@ -221,7 +232,8 @@ freebsd-go: $(FBSD_LIBA)
 	if [ -d cmd/vmmctl-go-demo ]; then \
 	    $(FBSD_GO_ENV) $$go build -tags vmmctl_external \
 	        -o $(FBSD)/bin/vmmctl-go-demo ./cmd/vmmctl-go-demo && \
-	    $(FBSD_CHECK_ELF) exec $(FBSD)/bin/vmmctl-go-demo; \
+	    $(FBSD_CHECK_ELF) exec $(FBSD)/bin/vmmctl-go-demo && \
+	    $(FBSD_CHECK_ELF) uses $(FBSD)/bin/vmmctl-go-demo ioctl; \
 	fi && \
 	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl.test && \
 	echo "freebsd-go: go build ./... (GOOS=freebsd, cgo): ok"

@@ -8,11 +8,33 @@
 #          FreeBSD note, or (lld emits neither for -shared) FreeBSD's libc
 #          among its DT_NEEDED (libc.so.7) and no glibc/musl symbol versions
 #   ar     a static archive whose members are x86-64 relocatable objects
+# or: check-elf.sh uses FILE SYM[|SYM...]...
+#   each argument names functions of which FILE must import (reference,
+#   undefined) at least one: proof that a FreeBSD code path was compiled in
 # Prints one line per file; exits 1 on the first mismatch, with readelf's
 # view of it.
 set -eu
 kind=$1
 shift
+if [ "$kind" = uses ]; then
+	f=$1
+	shift
+	und=$(readelf -sW "$f" | awk '$7 == "UND" { sub(/@.*/, "", $8); print $8 }' |
+	    sort -u)
+	for alt in "$@"; do
+		found=
+		for sym in $(echo "$alt" | tr '|' ' '); do
+			echo "$und" | grep -qx "$sym" && found=$sym && break
+		done
+		[ -n "$found" ] || {
+			echo "check-elf: $f: calls none of $alt: its FreeBSD code path" \
+			    "is missing" >&2
+			exit 1
+		}
+		echo "$f: calls $found"
+	done
+	exit 0
+fi
 fail()
 {
 	echo "check-elf: $f: $*" >&2
