@@ -151,15 +151,19 @@ entry_path(const struct sim *s, const struct vmmctl_kjail *j,
 	return (0);
 }
 
+/*
+ * Removes the VM's entries from its jail's view upwards: all of them
+ * (all != 0), or those below the view of jail stop.
+ */
 static void
-unpublish_upto(struct sim *s, const struct vmmctl_kvm *vm,
-    const struct vmmctl_kjail *stop)
+unpublish_below(struct sim *s, const struct vmmctl_kvm *vm,
+    const struct vmmctl_kjail *stop, int all)
 {
 	char path[PATH_MAX];
 	struct vmmctl_kjail *j;
 
 	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
-		if (j == stop && stop != NULL)
+		if (!all && j == stop)
 			break;
 		if (entry_path(s, j, vmmctl_kvm_name(vm), path,
 		    sizeof(path)) == 0)
@@ -210,9 +214,8 @@ os_publish(void *arg, const struct vmmctl_kvm *vm)
 
 	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
 		if ((error = publish_one(s, vm, j)) != 0) {
-			/* Remove the views below j (those already made). */
-			if (j != vmmctl_kvm_jail(vm))
-				unpublish_upto(s, vm, j);
+			/* Only the views below j: j's entry is not ours. */
+			unpublish_below(s, vm, j, 0);
 			return (error);
 		}
 		if (j == NULL)
@@ -225,7 +228,7 @@ static void
 os_unpublish(void *arg, const struct vmmctl_kvm *vm)
 {
 
-	unpublish_upto(arg, vm, NULL);
+	unpublish_below(arg, vm, NULL, 1);
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -422,8 +423,44 @@ ATF_TC_BODY(device_node, tc)
 	sim_down(&ts);
 }
 
+/*
+ * A node that cannot be made fails the create, and the views already made
+ * are rolled back: here a foreign file sits in the middle view.
+ */
+ATF_TC_WITHOUT_HEAD(publish_failure_rolls_back);
+ATF_TC_BODY(publish_failure_rolls_back, tc)
+{
+	static const char *const extra[] = { "--jail", "a/b", NULL };
+	char da[128], dab[128], path[160];
+	struct testsim ts;
+	int fd, j;
+
+	sim_up(&ts, extra);
+	jail_dir(&ts, "a", da, sizeof(da));
+	jail_dir(&ts, "a/b", dab, sizeof(dab));
+	ATF_REQUIRE((size_t)snprintf(path, sizeof(path), "%s/vmm/x", da) <
+	    sizeof(path));
+	ATF_REQUIRE((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644)) >= 0);
+	(void)close(fd);
+	j = conn_at(dab);
+	ATF_CHECK_EQ(simclient_create(j, "x", SCOPED), EEXIST);
+	ATF_CHECK(!entry_exists(dab, "x"));
+	ATF_CHECK(entry_exists(da, "x"));	/* not the sim's to remove */
+	ATF_CHECK(!entry_exists(ts.root, "x"));
+	/* The name was released with the failed create. */
+	ATF_REQUIRE_EQ(unlink(path), 0);
+	ATF_CHECK_EQ(simclient_create(j, "x", SCOPED), 0);
+	ATF_CHECK(entry_exists(dab, "x"));
+	ATF_CHECK(entry_exists(da, "x"));
+	ATF_CHECK(entry_exists(ts.root, "x"));
+	(void)close(j);
+	sim_down(&ts);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+
+	ATF_TP_ADD_TC(tp, publish_failure_rolls_back);
 
 	ATF_TP_ADD_TC(tp, open_without_write);
 	ATF_TP_ADD_TC(tp, create_reserved_nonzero);
