@@ -31,7 +31,7 @@ fbsd_make()
 fbsd_step()
 {
 	fbsd_make "$1" && return 0
-	_why=$(grep -E -m1 'error|Error|\*\*\*' make.out || true)
+	_why=$(grep -E -m1 'error(\[[A-Z0-9]*\])?:|\*\*\* ' make.out || true)
 	atf_fail "make $1 failed: ${_why:-see its output}"
 }
 
@@ -118,6 +118,33 @@ abi_probe_breakage_body()
 	    { cat cc.out; atf_fail "abi_probe.c failed natively for another reason"; }
 }
 
+# The checks the steps rely on catch what they are for: a Linux binary is
+# not taken for a FreeBSD one, a missing FreeBSD path is noticed, and a
+# misspelt FreeBSD guard (false everywhere) is refused.
+atf_test_case checks_detect
+checks_detect_head()
+{
+	atf_set descr "check-elf.sh and guards.sh refuse what they must"
+}
+checks_detect_body()
+{
+	check=$VMMCTL_SRC/mk/freebsd/check-elf.sh
+	guards=$VMMCTL_SRC/mk/freebsd/guards.sh
+	native=$(command -v sh)
+	atf_check -s exit:1 -o ignore -e match:'FreeBSD' sh "$check" exec "$native"
+	atf_check -s exit:1 -o ignore -e match:'none of' \
+	    sh "$check" uses "$native" no_such_function_xyz
+	atf_check -s exit:0 -o ignore -e empty sh "$guards" \
+	    "$VMMCTL_SRC/sys" "$VMMCTL_SRC/capi" "$VMMCTL_SRC/mk/freebsd"
+	mkdir src
+	printf '#ifdef __FreeBSD__\nint a;\n#endif\n' >src/good.c
+	atf_check -s exit:0 -o empty -e empty sh "$guards" src
+	printf '#if defined(__linux__) || defined(__FreeBSD)\nint b;\n#endif\n' \
+	    >src/bad.c
+	atf_check -s exit:1 -o empty -e match:'bad.c:1: __FreeBSD$' \
+	    sh "$guards" src
+}
+
 atf_test_case kern_sim
 kern_sim_head()
 {
@@ -177,6 +204,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case abi_probe
 	atf_add_test_case abi_probe_breakage
+	atf_add_test_case checks_detect
 	atf_add_test_case kern_sim
 	atf_add_test_case libvmmctl
 	atf_add_test_case cli
