@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -324,8 +325,82 @@ ATF_TC_BODY(out_of_descriptors, tc)
 	sim_down(&ts);
 }
 
+/* Open descriptors of pid (Linux /proc), or -1. */
+static int
+count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	n = 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	(void)closedir(d);
+	return (n);
+}
+
+/*
+ * No descriptor leaks: after hundreds of connections, well-formed or not,
+ * have come and gone, the sim holds what it held before.
+ */
+ATF_TC_WITHOUT_HEAD(no_fd_leak);
+ATF_TC_BODY(no_fd_leak, tc)
+{
+	struct testsim ts;
+	int before, fd, i, w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	sync_sim(w);
+	if ((before = count_fds(ts.pid)) < 0) {
+		sim_down(&ts);
+		atf_tc_skip("no /proc/PID/fd: cannot count the sim's "
+		    "descriptors here");
+	}
+	for (i = 0; i < 300; i++) {
+		switch (i % 4) {
+		case 0:		/* good, with a VM */
+			fd = conn(&ts);
+			ATF_REQUIRE_EQ(simclient_create(fd, "leak", SCOPED),
+			    0);
+			break;
+		case 1:		/* never opened */
+			ATF_REQUIRE_EQ(simclient_connect(ts.root, &fd), 0);
+			break;
+		case 2:		/* fatal header */
+			fd = conn(&ts);
+			ATF_REQUIRE_EQ(simclient_send(fd, 1, 1, 1, 1, NULL,
+			    0), 0);
+			ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL),
+			    EPROTO);
+			ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
+			break;
+		default:	/* refused open */
+			ATF_REQUIRE_EQ(simclient_open_mode(ts.root, 0, &fd),
+			    EPERM);
+			fd = -1;
+			break;
+		}
+		if (fd >= 0)
+			(void)close(fd);
+		sync_sim(w);
+	}
+	ATF_CHECK_EQ(count_fds(ts.pid), before);
+	ATF_CHECK_EQ(count_entries(ts.root), 1);
+	(void)close(w);
+	sim_down(&ts);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+
+	ATF_TP_ADD_TC(tp, no_fd_leak);
 
 	ATF_TP_ADD_TC(tp, bad_headers);
 	ATF_TP_ADD_TC(tp, fatal_releases);
