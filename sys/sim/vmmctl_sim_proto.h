@@ -17,10 +17,12 @@
  *
  * (1) The first frame must be OPEN, and only the first.  A non-zero error
  *     (EPERM without write access) is followed by the sim closing.
- * (2) len must equal VMMCTL_SIM_CMD_LEN(arg), or the reply is EINVAL.
- *     The reply carries the payload back (len' = len) when arg has
- *     VMMCTL_SIM_IOC_OUT, else len' = 0.  error is 0 or a positive errno of
- *     this host.  Unknown commands get ENOTTY.
+ * (2) len must equal VMMCTL_SIM_CMD_LEN(arg), or the reply is EINVAL with
+ *     len' = 0 (the connection stays usable).  Otherwise the reply carries
+ *     the payload back (len' = len) when arg has VMMCTL_SIM_IOC_OUT, also
+ *     with an error (clients copy it out only on success, as the kernel
+ *     does), else len' = 0.  error is 0 or a positive errno of this host.
+ *     Unknown commands get ENOTTY.
  *
  * A frame with a bad magic, an unsupported version, an unknown type or
  * len > VMMCTL_SIM_MAX_PAYLOAD gets a REPLY with EPROTO (EPROTONOSUPPORT for
@@ -29,6 +31,12 @@
  *
  * The caller's uid and gid come from the socket's peer credentials (taken
  * at connect), never from the payload.
+ *
+ * Hang-ups: the sim handles every hang-up pending before it serves any
+ * request, so a close() in one process is seen by the next request of any
+ * process.  Frames a client sent but whose replies it did not wait for are
+ * dropped when it hangs up.  Requests on one connection are served in
+ * order; clients may pipeline them.
  */
 
 #ifndef _VMMCTL_SIM_PROTO_H_
