@@ -8,6 +8,8 @@
 #                            test-binaries by bindings/rust/Makefile.inc
 #   doctests                 cargo test --doc (rustdoc compiles them: a
 #                            build by nature)
+#   link_variants            vmmctl-sys linked dynamically and through
+#                            pkg-config (builds by nature)
 #   example_demo             the prebuilt example program against its own
 #                            vmmctl-sim
 #   clippy, rustfmt          cargo clippy -D warnings, cargo fmt --check
@@ -45,6 +47,7 @@ foreign_list()
 		    sed -n "s/: test\$//p" | sed "s|^|$_label::|" || return 1
 	done <"$_list"
 	echo doctests
+	echo link_variants
 	echo example_demo
 	echo clippy
 	echo rustfmt
@@ -102,6 +105,40 @@ _example_demo()
 	grep -q 'the scoped VM went with its descriptor' demo.out
 }
 
+# vmmctl-sys/build.rs's other ways to link, each a build into its own
+# target directory under the suite's (cached between runs): the shared
+# library (VMMCTL_STATIC=0, run with LD_LIBRARY_PATH) and pkg-config
+# (VMMCTL_USE_PKG_CONFIG=1 over $VMMCTL_BUILD/lib/pkgconfig); the unit
+# tests of vmmctl-sys run in each.
+_link_variant()
+{
+	_what=$1
+	shift
+	echo "== $_what"
+	(cd "$RUST_SRC" && env "$@" cargo test --offline -p vmmctl-sys --lib \
+	    --no-run --message-format=json \
+	    --target-dir "$CARGO_TARGET_DIR/link-$_what") >"link-$_what.json" ||
+	    return 1
+	_bin=$(jq -r 'select(.profile.test == true and .executable != null) |
+	    .executable' "link-$_what.json")
+	[ -x "$_bin" ] || { echo "no test binary"; return 1; }
+	env LD_LIBRARY_PATH="$VMMCTL_BUILD/lib" "$_bin" || return 1
+	env LD_LIBRARY_PATH="$VMMCTL_BUILD/lib" ldd "$_bin" >"link-$_what.ldd"
+}
+
+_link_variants()
+{
+	_link_variant shared VMMCTL_STATIC=0 || return 1
+	grep -q "libvmmctl\.so\.1 => $VMMCTL_BUILD/lib/" link-shared.ldd ||
+	    { cat link-shared.ldd; echo "not linked to libvmmctl.so.1"; return 1; }
+	echo "linked to $(grep -o 'libvmmctl\.so\.1 => [^ ]*' link-shared.ldd)"
+	_link_variant pkgconfig VMMCTL_USE_PKG_CONFIG=1 \
+	    PKG_CONFIG_PATH="$VMMCTL_BUILD/lib/pkgconfig" || return 1
+	! grep -q 'libvmmctl' link-pkgconfig.ldd ||
+	    { cat link-pkgconfig.ldd; echo "not static"; return 1; }
+	echo "pkg-config: static libvmmctl.a"
+}
+
 foreign_run()
 {
 	_rust_env || return 1
@@ -110,17 +147,21 @@ foreign_run()
 		_rust_test "$1"
 		;;
 	doctests)
-		cd "$RUST_SRC" && cargo test --workspace --doc --offline
+		(cd "$RUST_SRC" && cargo test --workspace --doc --offline)
+		;;
+	link_variants)
+		_link_variants
 		;;
 	example_demo)
 		_example_demo
 		;;
 	clippy)
-		cd "$RUST_SRC" && cargo clippy --workspace --all-targets \
-		    --offline -- -D warnings && echo "clippy: clean"
+		(cd "$RUST_SRC" && cargo clippy --workspace --all-targets \
+		    --offline -- -D warnings) && echo "clippy: clean"
 		;;
 	rustfmt)
-		cd "$RUST_SRC" && cargo fmt --all --check && echo "rustfmt: clean"
+		(cd "$RUST_SRC" && cargo fmt --all --check) &&
+		    echo "rustfmt: clean"
 		;;
 	bindings_up_to_date)
 		_gen="$PWD/gen"

@@ -120,28 +120,31 @@ fn pkg_config(want_static: bool) {
         );
     }
     let flags = String::from_utf8(out.stdout).expect("pkg-config output is not UTF-8");
-    let mut dirs = Vec::new();
-    for flag in flags.split_whitespace() {
-        if let Some(d) = flag.strip_prefix("-L") {
-            println!("cargo:rustc-link-search=native={d}");
-            dirs.push(PathBuf::from(d));
-        } else if let Some(l) = flag.strip_prefix("-l") {
-            if l == "vmmctl" && want_static {
-                println!("cargo:rustc-link-lib=static=vmmctl");
-            } else {
-                println!("cargo:rustc-link-lib={l}");
-            }
-        }
-    }
-    for d in dirs {
-        let f = d.join(if want_static {
+    let flags: Vec<&str> = flags.split_whitespace().collect();
+    // The library pkg-config points at, first: its sanitizer runtimes (if
+    // any) must come before everything else.
+    for d in flags.iter().filter_map(|f| f.strip_prefix("-L")) {
+        let f = PathBuf::from(d).join(if want_static {
             "libvmmctl.a"
         } else {
             "libvmmctl.so"
         });
         if f.exists() {
             println!("cargo:rerun-if-changed={}", f.display());
-            println!("cargo:lib_dir={}", d.display());
+            println!("cargo:lib_dir={d}");
+            sanitizer_runtimes(&f);
+            break;
+        }
+    }
+    for flag in flags {
+        if let Some(d) = flag.strip_prefix("-L") {
+            println!("cargo:rustc-link-search=native={d}");
+        } else if let Some(l) = flag.strip_prefix("-l") {
+            if l == "vmmctl" && want_static {
+                println!("cargo:rustc-link-lib=static=vmmctl");
+            } else {
+                println!("cargo:rustc-link-lib={l}");
+            }
         }
     }
 }
