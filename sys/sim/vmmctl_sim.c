@@ -837,13 +837,17 @@ sweep_hangups(void)
 	ssize_t r;
 
 	n = sim.nconns;
+	r = 0;
 	p = sim.pfd + 1 + sim.neps;
 	for (i = 0; i < n; i++) {
 		p[i].fd = sim.conns[i]->fd;
 		p[i].events = POLLIN;
 		p[i].revents = 0;
 	}
-	if (n > 0 && poll(p, (nfds_t)n, 0) > 0) {
+	/* EINTR must not skip the sweep: it is what orders closes. */
+	while (n > 0 && (r = poll(p, (nfds_t)n, 0)) < 0 && errno == EINTR)
+		;
+	if (n > 0 && r > 0) {
 		for (i = 0; i < n; i++) {
 			if ((p[i].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
 				sim.conns[i]->hangup = 1;
