@@ -41,6 +41,9 @@ func buildDir() string {
 	return filepath.Join(srcRoot(), "build")
 }
 
+// simSysProcAttr sets OS-specific process attributes of a simulator.
+var simSysProcAttr = func(*exec.Cmd) {}
+
 func simBinary() string { return filepath.Join(buildDir(), "bin", "vmmctl-sim") }
 
 // sim is one running simulator.
@@ -72,6 +75,7 @@ func startSim(args ...string) (*sim, error) {
 	s := &sim{root: root, done: make(chan error, 1), log: &lockedWriter{}}
 	s.cmd = exec.Command(bin, append([]string{"--root", root}, args...)...)
 	s.cmd.Stdout = s.log
+	simSysProcAttr(s.cmd)
 	s.cmd.Stderr = s.cmd.Stdout
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(root)
