@@ -15,13 +15,14 @@ mkroot()
 	echo "$_r"
 }
 
-# Waits (bounded, ~10 s) until pid is gone; fails otherwise.
-wait_gone()
+# Waits (bounded, ~10 s) until a daemonised sim has finished: it removes
+# its pid file last.  (kill -0 would wait for whoever reaps the orphan.)
+wait_pidfile_gone()
 {
 	_i=0
-	while kill -0 "$1" 2>/dev/null; do
+	while [ -e "$1" ]; do
 		_i=$((_i + 1))
-		[ "$_i" -le 1000 ] || atf_fail "pid $1 still running after 10 s"
+		[ "$_i" -le 1000 ] || atf_fail "$1 still there after 10 s"
 		sleep 0.01
 	done
 }
@@ -244,7 +245,7 @@ daemon_body()
 	# Its own session, not our child.
 	atf_check -s exit:1 -e match:'already serves' "$sim_bin" --root "$r"
 	kill -TERM "$pid"
-	wait_gone "$pid"
+	wait_pidfile_gone "$r.pid"
 	atf_check test ! -e "$r/vmmctl"
 	atf_check test ! -e "$r.pid"
 	atf_check test ! -e "$r/vmm"
