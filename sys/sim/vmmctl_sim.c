@@ -407,21 +407,38 @@ ep_add(struct vmmctl_kjail *j)
 	return (ep);
 }
 
-static struct sim_ep *
-ep_find(const char *jname)
+/* The last component of a jail's full name. */
+static const char *
+jail_leaf(const struct vmmctl_kjail *j)
 {
+	const char *name, *slash;
+
+	name = vmmctl_kjail_name(j);
+	slash = strrchr(name, '/');
+	return (slash != NULL ? slash + 1 : name);
+}
+
+/* The endpoint of jail name inside parent (NULL: the host), if any. */
+static struct sim_ep *
+ep_find_child(const struct vmmctl_kjail *parent, const char *name)
+{
+	struct sim_ep *ep;
 	size_t i;
 
-	for (i = 0; i < sim.neps; i++)
-		if (sim.eps[i].jail != NULL &&
-		    strcmp(vmmctl_kjail_name(sim.eps[i].jail), jname) == 0)
-			return (&sim.eps[i]);
+	for (i = 0; i < sim.neps; i++) {
+		ep = &sim.eps[i];
+		if (ep->jail != NULL && vmmctl_kjail_parent(ep->jail) == parent &&
+		    strcmp(jail_leaf(ep->jail), name) == 0)
+			return (ep);
+	}
 	return (NULL);
 }
 
 /*
- * "--jail a/b": jail a (if new), then b inside it; each gets an endpoint
- * and a view, so the parent's view exists for publish.
+ * "--jail a/b": jail a (unless an earlier option made it), then b inside
+ * it.  Every jail gets an endpoint and a view, so each ancestor's view
+ * exists for publish.  "vmm" and "vmmctl" are refused: jail a/vmm's
+ * directory would be jail a's view.
  */
 static int
 jail_add(const char *spec)
@@ -431,23 +448,16 @@ jail_add(const char *spec)
 	struct sim_ep *ep;
 	int error;
 
-	if (strlen(spec) >= sizeof(buf) || *spec == '\0')
-		return (EINVAL);
+	if (strlen(spec) >= sizeof(buf))
+		return (ENAMETOOLONG);
 	strcpy(buf, spec);
 	parent = NULL;
 	for (comp = strtok_r(buf, "/", &save); comp != NULL;
 	    comp = strtok_r(NULL, "/", &save)) {
-		/* The full name so far: buf up to comp, slashes restored. */
-		if (parent == NULL)
-			ep = ep_find(comp);
-		else {
-			char full[PATH_MAX];
-
-			(void)snprintf(full, sizeof(full), "%s/%s",
-			    vmmctl_kjail_name(parent), comp);
-			ep = ep_find(full);
-		}
-		if (ep != NULL) {
+		/* A child's directory sits beside its parent's endpoint. */
+		if (strcmp(comp, "vmm") == 0 || strcmp(comp, "vmmctl") == 0)
+			return (EINVAL);
+		if ((ep = ep_find_child(parent, comp)) != NULL) {
 			parent = ep->jail;
 			continue;
 		}
@@ -458,7 +468,7 @@ jail_add(const char *spec)
 			return (ENAMETOOLONG);
 		parent = j;
 	}
-	return (parent != NULL ? 0 : EINVAL);
+	return (parent != NULL ? 0 : EINVAL);	/* "", "/", "//" */
 }
 
 static int

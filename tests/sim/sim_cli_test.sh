@@ -51,6 +51,12 @@ bad_usage_body()
 	atf_check -s exit:64 -o empty -e match:'usage:' "$sim_bin" --root
 	atf_check -s exit:64 -o empty -e match:'jail \.\.: ' \
 	    "$sim_bin" --root /tmp/vmc.none --jail ..
+	atf_check -s exit:64 -o empty -e match:'jail a/vmm: ' \
+	    "$sim_bin" --root /tmp/vmc.none --jail a/vmm
+	atf_check -s exit:64 -o empty -e match:'jail vmmctl: ' \
+	    "$sim_bin" --root /tmp/vmc.none --jail vmmctl
+	atf_check -s exit:64 -o empty -e match:'jail /: ' \
+	    "$sim_bin" --root /tmp/vmc.none --jail /
 	# Nothing was created by the refusals.
 	atf_check test ! -e /tmp/vmc.none
 }
