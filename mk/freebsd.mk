@@ -41,6 +41,8 @@ export ZIG_LOCAL_CACHE_DIR := $(FBSD)/zig-cache
 
 # The native flags: $(WARNS) $(CSTD), the same include path and defines.
 FBSD_CFLAGS	= $(CSTD) $(WARNS) -O2 -g $(CPPFLAGS_BASE)
+# For C++, those of $(WARNS) that C++ has.
+FBSD_CXXWARNS	= $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARNS))
 
 # Sources, by directory: a new file is picked up without editing this.
 FBSD_KERN_SRCS	:= $(sort $(wildcard $(SRCROOT)/sys/kern/*.c))
@@ -96,6 +98,13 @@ deps-freebsd:
 	        --no-warn-script-location --upgrade --target $(FBSD_ZIG_DIR) \
 	        ziglang==$(FBSD_ZIG_VERSION) && \
 	    test "$$($(FBSD_ZIG) version)" = "$(FBSD_ZIG_VERSION)"; \
+	fi
+	@w=$(ZIG_GLOBAL_CACHE_DIR)/vmmctl-warm-$(FBSD_TARGET); \
+	if [ ! -f $$w ]; then \
+	    echo "deps: building Zig's FreeBSD libc stubs for $(FBSD_TARGET) (once)" >&2; \
+	    mkdir -p $(ZIG_GLOBAL_CACHE_DIR) && \
+	    printf 'int main(void) { return 0; }\n' >$$w.c && \
+	    $(FBSD_CC) -o $$w.out $$w.c && rm -f $$w.c $$w.out && touch $$w; \
 	fi
 	@r=$$(PATH="$(CARGO_HOME)/bin:$$PATH" command -v rustup || true); \
 	if [ -n "$$r" ] && ! $$r target list --installed 2>/dev/null | \
@@ -157,10 +166,27 @@ $(FBSD_PROBE): $(SRCROOT)/mk/freebsd/abi_probe.c \
 # --- the steps ------------------------------------------------------------
 # The probe is always rebuilt: it is a compile-time test, and
 # FREEBSD_PROBE_INC may point at another header than last time.
+# Then the public headers, standalone (each included twice) for FreeBSD, as
+# C99 and as C++11 with the same warnings: the header test's native checks,
+# under FreeBSD's headers.
+FBSD_PUB_HDRS	:= $(SRCROOT)/sys/include/vmmctl_dev.h \
+		   $(SRCROOT)/capi/include/vmmctl.h
 freebsd-abi-probe: freebsd-tools
 	@rm -f $(FBSD_PROBE)
 	@$(MAKE) --no-print-directory $(FBSD_PROBE)
 	@$(FBSD_CHECK_ELF) exec $(FBSD_PROBE)
+	@mkdir -p $(FBSD)/obj/headers
+	@for h in $(FBSD_PUB_HDRS); do \
+	    b=$(FBSD)/obj/headers/$$(basename $$h .h); \
+	    printf '#include "%s"\n#include "%s"\n' $$h $$h >$$b.c; \
+	    cp $$b.c $$b.cc; \
+	    echo "$(FBSD_CC) $(CSTD) $(WARNS) -c -o $$b.o $$b.c"; \
+	    $(FBSD_CC) $(CSTD) $(WARNS) -c -o $$b.o $$b.c || exit 1; \
+	    echo "$(FBSD_ZIG) c++ -target $(FBSD_TARGET) -std=c++11 $(FBSD_CXXWARNS) -c -o $$b.cc.o $$b.cc"; \
+	    $(FBSD_ZIG) c++ -target $(FBSD_TARGET) -std=c++11 $(FBSD_CXXWARNS) \
+	        -c -o $$b.cc.o $$b.cc || exit 1; \
+	done
+	@echo "freebsd: $(notdir $(FBSD_PUB_HDRS)) compile standalone as C99 and C++11"
 
 # Each C step also refuses misspelt FreeBSD guards in its sources, and
 # checks that the FreeBSD code paths were linked in: the simulator's peer
