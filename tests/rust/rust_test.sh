@@ -12,7 +12,8 @@
 #                            pkg-config (builds by nature)
 #   example_demo             the prebuilt example program against its own
 #                            vmmctl-sim
-#   clippy, rustfmt          cargo clippy -D warnings, cargo fmt --check
+#   rustdoc, clippy, rustfmt cargo doc and clippy with -D warnings, cargo fmt
+#                            --check
 #   bindings_up_to_date      regenerate the bindgen output, diff it against
 #                            the committed files
 #
@@ -49,6 +50,7 @@ foreign_list()
 	echo doctests
 	echo link_variants
 	echo example_demo
+	echo rustdoc
 	echo clippy
 	echo rustfmt
 	echo bindings_up_to_date
@@ -154,6 +156,10 @@ foreign_run()
 		;;
 	example_demo)
 		_example_demo
+		;;
+	rustdoc)
+		(cd "$RUST_SRC" && RUSTDOCFLAGS="-D warnings" cargo doc \
+		    --workspace --no-deps --offline) && echo "rustdoc: clean"
 		;;
 	clippy)
 		(cd "$RUST_SRC" && cargo clippy --workspace --all-targets \
