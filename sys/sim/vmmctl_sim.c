@@ -48,19 +48,22 @@ struct sim_ep {
 	int			fd;
 };
 
-/* One connection: one open file description. */
+/*
+ * One connection: one open file description.  buf comes first, so the
+ * payload (at offset 20) is aligned as the core's structures need.
+ */
 struct sim_conn {
+	unsigned char		buf[SIM_FRAME_MAX];
+	size_t			have;		/* bytes of the frame in buf */
 	int			fd;
+	int			hangup;		/* close at the next sweep */
 	struct vmmctl_cred	cred;
 	struct vmmctl_kfile	*file;		/* NULL until OPEN */
-	size_t			have;		/* bytes of the frame in buf */
-	int			hangup;		/* close at the next sweep */
-	unsigned char		buf[SIM_FRAME_MAX];
 };
 
 struct sim {
 	char			root[PATH_MAX];
-	int			root_made;	/* we created it: rmdir at exit */
+	int			root_made;	/* we made it: rmdir at exit */
 	uid_t			uid;		/* ours: privileged like root */
 	struct vmmctl_kern	*kern;
 	struct sim_ep		*eps;
@@ -84,7 +87,15 @@ usage(FILE *fp)
 
 	fprintf(fp,
 	    "usage: vmmctl-sim --root DIR [--jail NAME]... [--uid-limit N]\n"
-	    "                  [--pidfile FILE] [-d] [--help]\n");
+	    "                  [--pidfile FILE] [-d] [--help]\n"
+	    "\n"
+	    "Serves the kernel side of /dev/vmmctl on DIR/vmmctl.\n"
+	    "  --root DIR       the simulated /dev (created if missing)\n"
+	    "  --jail NAME      a jail (a/b nests): DIR/jails/NAME/vmmctl\n"
+	    "  --uid-limit N    at most N VMs per uid (default: no limit)\n"
+	    "  --pidfile FILE   write the pid once listening\n"
+	    "  -d, --daemon     detach once listening\n"
+	    "  -h, --help       this text\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -427,7 +438,8 @@ ep_find_child(const struct vmmctl_kjail *parent, const char *name)
 
 	for (i = 0; i < sim.neps; i++) {
 		ep = &sim.eps[i];
-		if (ep->jail != NULL && vmmctl_kjail_parent(ep->jail) == parent &&
+		if (ep->jail != NULL &&
+		    vmmctl_kjail_parent(ep->jail) == parent &&
 		    strcmp(jail_leaf(ep->jail), name) == 0)
 			return (ep);
 	}
@@ -705,14 +717,13 @@ ep_accept(struct sim_ep *ep)
 static size_t
 frame_need(const struct sim_conn *c)
 {
-	const struct vmmctl_sim_hdr *h;
-	size_t hl = sizeof(struct vmmctl_sim_hdr);
+	struct vmmctl_sim_hdr h;
 
-	if (c->have < hl)
-		return (hl - c->have);
-	h = (const struct vmmctl_sim_hdr *)(const void *)c->buf;
-	/* Checked in frame_check before any payload is read. */
-	return (hl + h->len - c->have);
+	if (c->have < sizeof(h))
+		return (sizeof(h) - c->have);
+	memcpy(&h, c->buf, sizeof(h));
+	/* h.len was bounded by frame_check before any payload was read. */
+	return (sizeof(h) + h.len - c->have);
 }
 
 /*
@@ -722,19 +733,19 @@ frame_need(const struct sim_conn *c)
 static int
 frame_check(const struct sim_conn *c)
 {
-	const struct vmmctl_sim_hdr *h;
+	struct vmmctl_sim_hdr h;
 
-	h = (const struct vmmctl_sim_hdr *)(const void *)c->buf;
-	if (h->magic != VMMCTL_SIM_MAGIC)
+	memcpy(&h, c->buf, sizeof(h));
+	if (h.magic != VMMCTL_SIM_MAGIC)
 		return (EPROTO);
-	if (h->version != VMMCTL_SIM_VERSION)
+	if (h.version != VMMCTL_SIM_VERSION)
 		return (EPROTONOSUPPORT);
-	if (h->type != VMMCTL_SIM_T_OPEN && h->type != VMMCTL_SIM_T_IOCTL)
+	if (h.type != VMMCTL_SIM_T_OPEN && h.type != VMMCTL_SIM_T_IOCTL)
 		return (EPROTO);
-	if (h->len > VMMCTL_SIM_MAX_PAYLOAD)
+	if (h.len > VMMCTL_SIM_MAX_PAYLOAD)
 		return (EPROTO);
 	/* OPEN first, and only first. */
-	if ((h->type == VMMCTL_SIM_T_OPEN) != (c->file == NULL))
+	if ((h.type == VMMCTL_SIM_T_OPEN) != (c->file == NULL))
 		return (EPROTO);
 	return (0);
 }
@@ -859,7 +870,8 @@ sweep_hangups(void)
 		;
 	if (n > 0 && r > 0) {
 		for (i = 0; i < n; i++) {
-			if ((p[i].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+			if ((p[i].revents &
+			    (POLLHUP | POLLERR | POLLNVAL)) != 0)
 				sim.conns[i]->hangup = 1;
 			else if ((p[i].revents & POLLIN) != 0) {
 				r = recv(sim.conns[i]->fd, &b, 1,
