@@ -232,6 +232,11 @@ freebsd-rust: $(FBSD_LIBA)
 	@if [ ! -f $(FBSD_RUST_DIR)/Cargo.toml ]; then \
 	    echo "freebsd-rust: skipped: no bindings/rust/Cargo.toml"; exit 0; fi; \
 	cargo=$(or $(RUST_CARGO),cargo); \
+	r=$$(PATH="$(CARGO_HOME)/bin:$$PATH" command -v rustup || true); \
+	if [ -n "$$r" ] && ! $$r target list --installed 2>/dev/null | \
+	    grep -qx $(FBSD_RUST_TARGET); then \
+	    echo "freebsd-rust: the Rust target $(FBSD_RUST_TARGET) is not" \
+	        "installed: run 'make deps'" >&2; exit 1; fi; \
 	cd $(FBSD_RUST_DIR) && \
 	PATH="$(CARGO_HOME)/bin:$$PATH" CARGO_TARGET_DIR=$(FBSD)/rust \
 	VMMCTL_LIB_DIR=$(FBSD)/lib VMMCTL_BUILD=$(FBSD) \
