@@ -26,6 +26,7 @@ sim_case create_badname "create with bad and over-long names"
 sim_case destroy_existing "destroy existing VMs"
 sim_case destroy_missing "destroy of a missing VM: ENOENT message, exit 1"
 sim_case list_empty "list and list --json with no VMs"
+sim_case list_novmm "list with no ROOT/vmm (FreeBSD: no VM yet) is empty"
 sim_case list_sorted "list is sorted by bytes"
 sim_case list_json "list --json is valid JSON for any byte in a name"
 sim_case run_visible "run: the VM exists during the command, not after"
@@ -155,6 +156,17 @@ list_empty_body()
 	atf_check -s exit:0 -o empty -e empty "$V" -r "$TESTSIM_ROOT" list
 	atf_check -s exit:0 -o inline:"[]\n" -e empty \
 	    "$V" -r "$TESTSIM_ROOT" list --json
+	testsim_stop
+}
+
+list_novmm_body()
+{
+	testsim_start
+	rmdir "$TESTSIM_ROOT/vmm" || atf_fail "cannot remove the empty vmm/"
+	atf_check -s exit:0 -o empty -e empty "$V" -r "$TESTSIM_ROOT" list
+	atf_check -s exit:0 -o inline:"[]\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" list --json
+	mkdir "$TESTSIM_ROOT/vmm"
 	testsim_stop
 }
 
