@@ -26,19 +26,65 @@
 #include "vmmctl_sim_proto.h"
 #include "capi_util.h"
 
+/*
+ * A failed ATF_REQUIRE exits at once: what a test started (simulators,
+ * temporary directories outside Kyua's work directory) is cleaned up at
+ * exit, by the process that started it only (forked children exit too).
+ */
+#define	CLEANUP_MAX	16
+
+static struct testsim	cleanup_sims[CLEANUP_MAX];	/* copies; pid 0: free */
+static char		cleanup_dirs[CLEANUP_MAX][64];
+static pid_t		cleanup_pid;
+
+static void
+cleanup_at_exit(void)
+{
+	int i;
+
+	if (getpid() != cleanup_pid)
+		return;
+	for (i = 0; i < CLEANUP_MAX; i++) {
+		if (cleanup_sims[i].pid > 0)
+			(void)testsim_stop(&cleanup_sims[i]);
+		if (cleanup_dirs[i][0] != '\0')
+			testsim_rmtree(cleanup_dirs[i]);
+	}
+}
+
+static void
+cleanup_register(void)
+{
+
+	if (cleanup_pid == 0) {
+		cleanup_pid = getpid();
+		ATF_REQUIRE(atexit(cleanup_at_exit) == 0);
+	}
+}
+
 void
 sim_start(struct testsim *ts, const char *const *extra)
 {
-	int error;
+	int error, i;
 
+	cleanup_register();
 	error = testsim_start(ts, extra);
 	ATF_REQUIRE_MSG(error == 0, "testsim_start: %s", strerror(error));
+	for (i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_sims[i].pid <= 0) {
+			cleanup_sims[i] = *ts;
+			break;
+		}
 }
 
 void
 sim_stop(struct testsim *ts)
 {
+	int i;
 
+	for (i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_sims[i].pid == ts->pid)
+			cleanup_sims[i].pid = 0;
 	ATF_CHECK_EQ(testsim_stop(ts), 0);
 }
 
@@ -156,9 +202,18 @@ void
 tmpdir_make(char *buf, size_t size)
 {
 
+	int i;
+
 	/* Short: unix socket paths are limited to about 100 bytes. */
 	snprintf(buf, size, "/tmp/capi.XXXXXX");
 	ATF_REQUIRE(mkdtemp(buf) != NULL);
+	cleanup_register();
+	for (i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_dirs[i][0] == '\0') {
+			snprintf(cleanup_dirs[i], sizeof(cleanup_dirs[i]), "%s",
+			    buf);
+			break;
+		}
 }
 
 void
