@@ -5,8 +5,8 @@
  *
  *   capi_fdcheck FD            exit 0 if descriptor FD is open, 1 if not
  *   capi_fdcheck FD NAME       adopt FD (vmmctl_from_fd), create the
- *                              descriptor-scoped VM NAME and exit without
- *                              closing: 0 on success, 3 + step on failure
+ *                              descriptor-scoped VM NAME, close the handle
+ *                              and exit: 0 on success, 3 + step on failure
  *
  * 2 is a usage error.
  */
@@ -38,5 +38,7 @@ main(int argc, char **argv)
 	if (vmmctl_create(h, argv[2], 0) != 0)
 		return (4);
 	/* The VM's owner is the open file, which the parent still holds. */
+	if (vmmctl_close(h) != 0)
+		return (5);
 	return (0);
 }
