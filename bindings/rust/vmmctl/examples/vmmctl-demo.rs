@@ -12,6 +12,19 @@ use std::process::ExitCode;
 
 use vmmctl::{CreateFlags, Vmmctl};
 
+/// One transcript line, tagged like the other bindings' demos.
+macro_rules! say {
+    ($($arg:tt)*) => { println!("rust: {}", format_args!($($arg)*)) };
+}
+
+/// An error as the library words it, with the system's wording after.
+fn why(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => format!("{} ({e})", vmmctl::strerror(n)),
+        None => e.to_string(),
+    }
+}
+
 fn open(root: Option<&str>, adopt: bool) -> io::Result<Vmmctl> {
     let inherited = std::env::var("VMMCTL_FD").ok().filter(|s| !s.is_empty());
     if let Some(fd) = inherited.filter(|_| adopt) {
@@ -21,7 +34,7 @@ fn open(root: Option<&str>, adopt: bool) -> io::Result<Vmmctl> {
         // SAFETY: whoever set VMMCTL_FD handed this process that open
         // descriptor for it to own; nothing else in this program uses it.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        println!("adopting inherited control descriptor {}", fd.as_raw_fd());
+        say!("adopting inherited control descriptor {}", fd.as_raw_fd());
         return Vmmctl::from_fd(fd);
     }
     match root {
@@ -50,70 +63,69 @@ fn run() -> io::Result<bool> {
     let scoped = format!("{prefix}scoped");
     let persistent = format!("{prefix}persistent");
 
-    println!(
+    say!(
         "libvmmctl {} (bindings generated from header {})",
         vmmctl::library_version(),
         vmmctl::Version::HEADER
     );
     let ctl = open(root.as_deref(), true)?;
-    println!("opened {where_}/vmmctl: {ctl:?}");
+    say!("opened {where_}/vmmctl: {ctl:?}");
 
     ctl.create(&scoped, CreateFlags::empty())?;
-    println!("created {scoped:?} (descriptor-scoped)");
+    say!("created {scoped:?} (descriptor-scoped)");
 
     let mut have_persistent = false;
     match ctl.create(&persistent, CreateFlags::PERSISTENT) {
         Ok(()) => {
             have_persistent = true;
-            println!("created {persistent:?} (persistent)");
+            say!("created {persistent:?} (persistent)");
         }
         Err(e) if e.kind() == ErrorKind::PermissionDenied => {
-            let msg = vmmctl::strerror(e.raw_os_error().unwrap_or(0));
-            println!("persistent create refused: {msg} (not privileged)");
+            say!("persistent create refused: {}", why(&e));
         }
         Err(e) => return Err(e),
     }
 
     match ctl.create(&scoped, CreateFlags::empty()) {
         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-            println!("creating {scoped:?} again: {e}")
+            say!("creating {scoped:?} again: {}", why(&e))
         }
         other => {
-            println!("creating {scoped:?} again: unexpected {other:?}");
+            say!("creating {scoped:?} again: unexpected {other:?}");
             return Ok(false);
         }
     }
 
-    println!("list: {:?}", ours(&ctl, &prefix)?);
+    say!("list: {:?}", ours(&ctl, &prefix)?);
     let node = ctl.vm_open(&scoped)?;
-    println!("opened {where_}/vmm/{scoped}: fd {}", node.as_raw_fd());
+    say!("opened {where_}/vmm/{scoped}: fd {}", node.as_raw_fd());
     drop(node);
 
     if have_persistent {
         ctl.destroy(&persistent)?;
-        println!("destroyed {persistent:?}");
+        say!("destroyed {persistent:?}");
     }
     match ctl.destroy(&persistent) {
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            println!("destroying {persistent:?} again: {e}")
+            say!("destroying {persistent:?} again: {}", why(&e))
         }
         other => {
-            println!("destroying {persistent:?} again: unexpected {other:?}");
+            say!("destroying {persistent:?} again: unexpected {other:?}");
             return Ok(false);
         }
     }
-    println!("list: {:?}", ours(&ctl, &prefix)?);
+    say!("list: {:?}", ours(&ctl, &prefix)?);
 
     drop(ctl);
-    println!("closed the descriptor");
+    say!("closed the descriptor");
     let ctl = open(root.as_deref(), false)?;
     let left = ours(&ctl, &prefix)?;
-    println!("list after close: {left:?}");
+    say!("list after close: {left:?}");
     if left.is_empty() {
-        println!("the scoped VM went with its descriptor");
+        say!("the scoped VM went with its descriptor");
         Ok(true)
     } else {
-        println!("FAIL: left behind: {left:?}");
+        say!("FAIL: left behind: {left:?}");
         for n in &left {
             let _ = ctl.destroy(n);
         }
@@ -126,7 +138,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("vmmctl-demo: {e}");
+            eprintln!("rust: vmmctl-demo: {}", why(&e));
             ExitCode::FAILURE
         }
     }
