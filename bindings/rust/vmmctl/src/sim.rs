@@ -117,17 +117,23 @@ impl Simulator {
     }
 
     /// The program started by default: `$VMMCTL_SIM` if set, else
-    /// `$VMMCTL_BUILD/bin/vmmctl-sim` if `VMMCTL_BUILD` is set, else
-    /// `vmmctl-sim` from `$PATH`.
+    /// `$VMMCTL_BUILD/bin/vmmctl-sim` if `VMMCTL_BUILD` is set, else the
+    /// source tree's `build/bin/vmmctl-sim` if this crate was built inside
+    /// the vmmctl tree and it exists (as vmmctl-sys links that tree's
+    /// library), else `vmmctl-sim` from `$PATH`.
     pub fn program() -> PathBuf {
         let nonempty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty());
         if let Some(p) = nonempty("VMMCTL_SIM") {
-            PathBuf::from(p)
-        } else if let Some(b) = nonempty("VMMCTL_BUILD") {
-            PathBuf::from(b).join("bin/vmmctl-sim")
-        } else {
-            PathBuf::from("vmmctl-sim")
+            return PathBuf::from(p);
         }
+        if let Some(b) = nonempty("VMMCTL_BUILD") {
+            return PathBuf::from(b).join("bin/vmmctl-sim");
+        }
+        let in_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../build/bin/vmmctl-sim");
+        if in_tree.is_file() {
+            return in_tree;
+        }
+        PathBuf::from("vmmctl-sim")
     }
 
     /// The simulator's root: the directory holding `vmmctl` and `vmm/`,
