@@ -41,7 +41,9 @@ def test_library_version_matches_header() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["a", "vm-0", "x" * 229, b"bytes-name", "é" * 114], ids=str
+    "name",
+    ["a", "vm-0", "x" * 229, b"bytes-name", "é" * 114],
+    ids=["one_byte", "dashed", "229_bytes", "bytes", "228_utf8_bytes"],
 )
 def test_check_name_valid(name: str | bytes) -> None:
     assert vmmctl.check_name(name) is None  # type: ignore[func-returns-value]
