@@ -73,6 +73,22 @@ vmmctl_path(char *buf, size_t size, const char *root, const char *leaf,
 	return (0);
 }
 
+/*
+ * vmmctl_list() and vmmctl_vm_open() use the root long after the open: a
+ * relative one is made absolute now, so that a later chdir(2) does not
+ * change which VMs the handle sees.  NULL (keep root as given) when it is
+ * absolute already or cannot be resolved.
+ */
+static char *
+vmmctl_abs_root(const char *root)
+{
+
+	if (root[0] == '/')
+		return (NULL);
+	return (realpath(root, NULL));
+}
+
+/* ownroot (nullable, adopted): the root to keep instead of a copy of root. */
 static int
 vmmctl_alloc(int fd, enum vmmctl_transport tr, const char *root,
     char *ownroot, vmmctl_t **out)
@@ -146,7 +162,7 @@ vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out)
 		return (ENODEV);
 
 	if (error == 0)
-		error = vmmctl_alloc(fd, tr, root, NULL, out);
+		error = vmmctl_alloc(fd, tr, root, vmmctl_abs_root(root), out);
 	if (error != 0)
 		(void)close(fd);
 	return (error);

@@ -603,6 +603,30 @@ ATF_TC_BODY(env_root, tc)
 	sim_stop(&ts);
 }
 
+/* A relative root keeps naming the same directory after a chdir(2). */
+ATF_TC_WITHOUT_HEAD(relative_root);
+ATF_TC_BODY(relative_root, tc)
+{
+	struct testsim ts;
+	char cwd[1024];
+	vmmctl_t *h;
+	int fd;
+
+	sim_start(&ts, NULL);
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	ATF_REQUIRE(chdir("/tmp") == 0);
+	ATF_REQUIRE(strncmp(ts.root, "/tmp/", 5) == 0);
+	h = open_ok(ts.root + 5, 0);
+	REQUIRE_OK(vmmctl_create(h, "rel", 0));
+	ATF_REQUIRE(chdir("/") == 0);
+	ATF_CHECK(listed(h, "rel"));
+	REQUIRE_OK(vmmctl_vm_open(h, "rel", &fd));
+	(void)close(fd);
+	REQUIRE_OK(vmmctl_close(h));
+	ATF_REQUIRE(chdir(cwd) == 0);
+	sim_stop(&ts);
+}
+
 /* ---- jails ---------------------------------------------------------- */
 
 ATF_TC_WITHOUT_HEAD(jails);
@@ -1000,6 +1024,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, from_fd_child);
 	ATF_TP_ADD_TC(tp, from_fd_jail_root);
 	ATF_TP_ADD_TC(tp, env_root);
+	ATF_TP_ADD_TC(tp, relative_root);
 	ATF_TP_ADD_TC(tp, jails);
 	ATF_TP_ADD_TC(tp, uid_limit);
 	ATF_TP_ADD_TC(tp, sim_gone);
