@@ -19,13 +19,14 @@
 #
 # Needs VMMCTL_SRC and VMMCTL_BUILD; the tool locations (Kyua resets HOME
 # and TMPDIR) come from rust-env.sh, written beside this program by
-# `make test`.  A Rust test that prints a line starting "SKIPPED: " is
+# `make test`.  A Rust test that prints "SKIPPED: <reason>" (at the start
+# of a line or right after the harness's "test NAME ... ") is
 # reported skipped with that reason.
 
 : "${VMMCTL_SRC:?VMMCTL_SRC is not set}"
 . "$VMMCTL_SRC/tests/lib/foreign.subr"
 
-FOREIGN_SKIP_RE='^SKIPPED: '
+FOREIGN_SKIP_RE='(^|\.\.\. )SKIPPED: '
 
 _rust_dir()
 {
