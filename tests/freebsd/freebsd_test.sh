@@ -118,6 +118,49 @@ abi_probe_breakage_body()
 	    { cat cc.out; atf_fail "abi_probe.c failed natively for another reason"; }
 }
 
+# Every area's directory is globbed and compiled by the FreeBSD compiler: in
+# a scratch copy of the tree, a new file holding a FreeBSD-only #error in
+# sys/kern, sys/sim, capi/src or capi/cli fails that area's step.
+atf_test_case new_files
+new_files_head()
+{
+	atf_set descr "a new FreeBSD-only line in any area fails its step"
+	atf_set timeout 600
+}
+new_files_body()
+{
+	command -v git >/dev/null 2>&1 || atf_skip "git is needed to copy the tree"
+	mkdir tree
+	(cd "$VMMCTL_SRC" && git ls-files -z | tar --null -T - -cf -) |
+	    tar -xf - -C tree || atf_fail "cannot copy the tree"
+	ln -s "$VMMCTL_SRC/.tools" tree/.tools
+	for pair in sys/kern:freebsd-kern-sim sys/sim:freebsd-kern-sim \
+	    capi/src:freebsd-libvmmctl capi/cli:freebsd-cli; do
+		dir=${pair%%:*}
+		step=${pair#*:}
+		f=tree/$dir/zz_freebsd_only.c
+		printf '%s\n' '#ifdef __FreeBSD__' \
+		    '#error "FreeBSD-only line compiled"' '#endif' \
+		    'int zz_freebsd_only(void);' \
+		    'int zz_freebsd_only(void) { return 0; }' >"$f"
+		if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		    make -C tree --no-print-directory BUILD="$PWD/build" \
+		    "$step" >make.out 2>&1; then
+			cat make.out
+			atf_fail "$step passed with a new $dir file that fails on FreeBSD"
+		fi
+		grep -q 'FreeBSD-only line compiled' make.out ||
+		    { cat make.out; atf_fail "$step failed for another reason"; }
+		echo "$dir: $step fails as it must"
+		rm -f "$f"
+	done
+	# And the copy itself passes without them.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	    make -C tree --no-print-directory BUILD="$PWD/build" \
+	    freebsd-kern-sim freebsd-libvmmctl freebsd-cli >make.out 2>&1 ||
+	    { cat make.out; atf_fail "the copied tree fails"; }
+}
+
 # The checks the steps rely on catch what they are for: a Linux binary is
 # not taken for a FreeBSD one, a missing FreeBSD path is noticed, and a
 # misspelt FreeBSD guard (false everywhere) is refused.
@@ -205,6 +248,7 @@ atf_init_test_cases()
 	atf_add_test_case abi_probe
 	atf_add_test_case abi_probe_breakage
 	atf_add_test_case checks_detect
+	atf_add_test_case new_files
 	atf_add_test_case kern_sim
 	atf_add_test_case libvmmctl
 	atf_add_test_case cli
