@@ -500,6 +500,12 @@ impl Vmmctl {
     /// close-on-exec): it shares ownership of the VMs, which then live
     /// until both are closed.  Pass it to a child process or over a unix
     /// socket; [`Vmmctl::from_fd`] adopts it.
+    ///
+    /// With the simulator, all copies share one stream to it: handles (in
+    /// this or another process) built on copies of one descriptor must not
+    /// issue requests at the same instant, or a reply may reach the wrong
+    /// one.  Threads sharing a single [`Vmmctl`] are always safe.  The
+    /// kernel's character device has no such limit.
     pub fn try_clone_fd(&self) -> io::Result<OwnedFd> {
         self.as_fd().try_clone_to_owned()
     }
