@@ -35,7 +35,7 @@ sim_case run_fd "run: VMMCTL_FD names an inherited control descriptor"
 sim_case run_adopt "run: the command adopts VMMCTL_FD and creates more scoped VMs"
 sim_case run_holder "run: the VM lives as long as the descriptor's last holder"
 sim_case run_killed "run: a command killed by SIGKILL gives 137, VM gone"
-sim_case run_signal "run: SIGTERM/SIGHUP sent to vmmctl reach the command"
+sim_case run_signal "run: SIGTERM/SIGHUP/SIGINT sent to vmmctl reach the command"
 sim_case run_missing "run: command not found 127, not executable 126, no VM left"
 sim_case run_taken "run: a VM that cannot be created means no command"
 sim_case jails "-r ROOT/jails/NAME: a jail sees its own VMs, siblings do not"
@@ -322,6 +322,16 @@ run_signal_body()
 	wait "$RUNPID"
 	rc=$?
 	[ "$rc" -eq 42 ] || atf_fail "SIGTERM: exit $rc, expected 42"
+	expect_names ""
+	# SIGINT is ignored in a background job of a script: forwarded, it
+	# stays ignored in the command, as it would be without vmmctl.
+	run_bg i0 'trap "kill \$! 2>/dev/null; exit 43" TERM; sleep 60 & touch ready; wait'
+	kill -INT "$RUNPID"
+	expect_names "i0 "
+	kill -TERM "$RUNPID"
+	wait "$RUNPID"
+	rc=$?
+	[ "$rc" -eq 43 ] || atf_fail "SIGINT then SIGTERM: exit $rc, expected 43"
 	expect_names ""
 	# Not caught: the command dies of it, 128 + SIGHUP.
 	run_bg h0 'touch ready; exec sleep 60'
