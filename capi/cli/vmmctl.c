@@ -96,22 +96,19 @@ ctl_open(uint32_t flags)
 }
 
 /*
- * Skips a leading "--"; any other argument starting with '-' before the
- * names is an unknown option.  VM names may start with '-' after "--".
+ * The index of the first name.  A leading "--" is skipped; any other
+ * first argument starting with '-' is an unknown option, so that a VM
+ * named "-f" must follow "--".
  */
 static int
 names_start(int argc, char **argv)
 {
-	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			return (i + 1);
-		if (argv[i][0] == '-')
-			usage();
-		break;
-	}
-	return (i);
+	if (argc > 1 && strcmp(argv[1], "--") == 0)
+		return (2);
+	if (argc > 1 && argv[1][0] == '-')
+		usage();
+	return (1);
 }
 
 /* create and destroy: every name is tried; 1 if any failed. */
