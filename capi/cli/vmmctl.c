@@ -242,13 +242,7 @@ list_fetch(vmmctl_t *h, size_t *lenp)
 			err(1, "realloc");
 		buf = nbuf;
 	}
-	/*
-	 * The control device opened, so no <root>/vmm means no VMs: FreeBSD's
-	 * devfs only has /dev/vmm while some VM exists.
-	 */
-	if (error == ENOENT)
-		len = 0;
-	else if (error != 0)
+	if (error != 0)
 		errx(1, "list: %s", vmmctl_strerror(error));
 	*lenp = len;
 	return (buf);

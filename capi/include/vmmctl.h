@@ -123,9 +123,10 @@ int		vmmctl_destroy(vmmctl_t *h, const char *name);
  * set to the bytes written, or on ERANGE to the bytes needed; call again with
  * a buffer that large (the set may have grown meanwhile: loop on ERANGE).
  * buf (nullable only when size is 0): an empty list writes nothing and sets
- * *len to 0.
+ * *len to 0.  A missing <root>/vmm is an empty list (FreeBSD's devfs has
+ * /dev/vmm only while some VM exists).
  * Errors: ERANGE (buf too small), EINVAL (h or len NULL, buf NULL with
- * size > 0), ENOENT (no <root>/vmm), EACCES, ENOMEM, EMFILE.
+ * size > 0), EACCES, ENOTDIR, ENOMEM, EMFILE.
  */
 int		vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len);
 

@@ -308,7 +308,9 @@ vmmctl_sync(vmmctl_t *h)
 
 /*
  * The kernel has no list request: the visible VMs are the entries of
- * <root>/vmm, which is per-jail both in devfs and in the sim.
+ * <root>/vmm, which is per-jail both in devfs and in the sim.  FreeBSD's
+ * devfs has /dev/vmm only while some VM exists, so a missing directory is
+ * an empty list, not an error.
  */
 VMMCTL_EXPORT int
 vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len)
@@ -325,9 +327,13 @@ vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len)
 	    NULL)) != 0)
 		return (error);
 	vmmctl_sync(h);
-	if ((d = opendir(path)) == NULL)
-		return (errno);
 	need = 0;
+	if ((d = opendir(path)) == NULL) {
+		if (errno != ENOENT)
+			return (errno);
+		*len = 0;
+		return (0);
+	}
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {

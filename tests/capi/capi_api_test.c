@@ -470,8 +470,8 @@ ATF_TC_BODY(open_sends_open_frame, tc)
 
 /*
  * A server that accepts the OPEN and then goes away: list still reads the
- * root's vmm/ (absent here: ENOENT), requests report the hang-up, and keep
- * reporting it.
+ * root's vmm/ (absent here: an empty list, as on an idle FreeBSD host),
+ * requests report the hang-up, and keep reporting it.
  */
 ATF_TC_WITHOUT_HEAD(server_gone_after_open);
 ATF_TC_BODY(server_gone_after_open, tc)
@@ -490,7 +490,9 @@ ATF_TC_BODY(server_gone_after_open, tc)
 	tmpdir_make(dir, sizeof(dir));
 	pid = fake_server(dir, &r, sizeof(r));
 	REQUIRE_OK(vmmctl_open(dir, 0, &h));
-	REQUIRE_ERR(vmmctl_list(h, buf, sizeof(buf), &len), ENOENT);
+	len = 1;
+	REQUIRE_OK(vmmctl_list(h, buf, sizeof(buf), &len));
+	ATF_CHECK_EQ(len, 0);
 	REQUIRE_ERR(vmmctl_vm_open(h, "vm", &fd), ENOENT);
 	e = vmmctl_create(h, "vm", 0);
 	ATF_CHECK_MSG(e == ECONNRESET || e == EPIPE, "create: %d", e);

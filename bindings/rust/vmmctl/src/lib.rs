@@ -442,8 +442,10 @@ impl Vmmctl {
     /// The names of the VMs visible through this descriptor, as raw byte
     /// strings, in no particular order.
     ///
-    /// Errors: `NotFound` (no `<root>/vmm`), `PermissionDenied`, `ENOMEM`,
-    /// `EMFILE`.
+    /// A missing `<root>/vmm` is an empty list (FreeBSD's devfs has
+    /// `/dev/vmm` only while some VM exists).
+    ///
+    /// Errors: `PermissionDenied`, `ENOTDIR`, `ENOMEM`, `EMFILE`.
     pub fn list_os(&self) -> io::Result<Vec<OsString>> {
         let mut buf = vec![0u8; 1024];
         loop {
