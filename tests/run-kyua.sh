@@ -21,10 +21,17 @@ fi
 
 # Everything that did not pass, with its reason (and its output when it
 # failed), then the counts from Kyua's own summary.
+# The verbose report's per-test sections (result, output, error), without
+# its environment dump and metadata.
 kyua report --results-file "$out/results.db" \
     --results-filter broken,failed --verbose 2>&1 |
-    sed -n '/^===> Broken tests/,/^===> Summary/p;/^===> Failed tests/,/^===> Summary/p' |
-    grep -v '^===> Summary' || true
+    awk '/^===> (Execution context|Broken tests|Failed tests|Summary)/ {
+		show = 0; next }
+	/^===> / { show = 1 }
+	/^Metadata:/ { meta = 1; next }
+	meta && /^    / { next }
+	{ meta = 0 }
+	show' || true
 kyua report --results-file "$out/results.db" --results-filter skipped,xfail,broken,failed |
     sed '/^===> Summary/,$d'
 summary=$(kyua report --results-file "$out/results.db" --results-filter '' |
