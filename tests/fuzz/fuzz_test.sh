@@ -69,8 +69,33 @@ ${t}_replay_body()
 "
 done
 
+# "make tsan" inside "make test": the ThreadSanitizer build that the
+# tsan-build step made in $VMMCTL_BUILD-tsan (TSAN_BUILD's default; keep
+# the case list in step with TSAN_CASES in Makefile.inc).
+atf_test_case tsan
+tsan_head()
+{
+	atf_set descr 'the concurrency tests are clean under ThreadSanitizer'
+	atf_set timeout 300
+}
+tsan_body()
+{
+	tb=${VMMCTL_BUILD:?}-tsan
+	[ -x "$tb/bin/vmmctl-sim" ] || atf_fail "no TSan build in $tb"
+	if ! VMMCTL_BUILD=$tb sh "${VMMCTL_SRC:?}/tests/fuzz/runcases.sh" \
+	    tsan "$PWD/tsan" "$tb/tests/kern/kern_thread_test" \
+	    "$tb/tests/capi/capi_sim_test:threads,eintr" \
+	    "$tb/tests/sim/sim_life_test" >out 2>&1; then
+		cat out >&2
+		cat tsan/tsan.* >&2 2>/dev/null
+		atf_fail "ThreadSanitizer run failed (see stderr)"
+	fi
+	cat out
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case tsan
 	for t in kern sim name; do
 		atf_add_test_case ${t}_run
 		atf_add_test_case ${t}_replay
