@@ -221,7 +221,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long cmd;
 	uint32_t before, after;
 	size_t len, npub;
-	int error, i, njails, nops, op;
+	int error, i, j, n, njails, nops, op;
 	uint8_t b;
 
 	memset(&fos, 0, sizeof(fos));
@@ -234,7 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	njails = 1;
 
 	for (nops = 0; in.left > 0 && nops < 256; nops++) {
-		op = in_byte(&in) % 8;
+		op = in_byte(&in) % 9;
 		b = in_byte(&in);
 		cred.uid = uids[(b & 0xf) % 3];
 		cred.gid = cred.uid;
@@ -332,6 +332,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:		/* uid limit */
 			vmmctl_kern_set_uid_limit(k, in_byte(&in) % 4);
+			break;
+		case 8:		/* many at once: the name table grows */
+			if (files[i] == NULL)
+				break;
+			n = in_byte(&in) % 80 + 1;
+			for (j = 0; j < n; j++) {
+				memset(&buf, 0, sizeof(buf));
+				(void)snprintf(buf.c.name, sizeof(buf.c.name),
+				    "g%d.%d", nops, j);
+				buf.c.flags = VMMCTL_CREATE_DESTROY_ON_CLOSE;
+				error = vmmctl_kern_ioctl(files[i], &cred,
+				    VMMCTL_VM_CREATE, buf.raw,
+				    sizeof(buf.c));
+				CHECK(error == 0 || error == ENOMEM ||
+				    error == EIO || error == EEXIST);
+			}
 			break;
 		case 7:		/* failures to come */
 			b = in_byte(&in);

@@ -112,6 +112,8 @@ def kern_seeds():
                            7, 0, 0, 2, 1, 0, 0, 1, 1, 0, 0x00])
     s["uid-limit"] = bytes([6, 0, 0, 1, 0, 1, 0, 3, 1, 1, 0, 1, 0, 0x01,
                             1, 1, 0, 1, 1, 0x01])
+    # 80 scoped creates at once (the name table grows), then release
+    s["bulk"] = bytes([0, 0, 0, 3, 8, 0, 0, 79, 8, 0, 0, 20, 4, 0, 0])
     return s
 
 
