@@ -31,9 +31,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 BUILD = Path(os.environ.get("VMMCTL_BUILD", "build")).resolve()
-SRC = Path(os.environ.get("VMMCTL_SRC", Path(__file__).resolve().parents[2]))
+SRC = Path(os.environ.get("VMMCTL_SRC") or Path(__file__).resolve().parents[2])
 TDIR = BUILD / "tests" / "conformance"
 LANGS = ("c", "rust", "python", "go")
 REPLY_TIMEOUT = 60.0
@@ -55,6 +56,23 @@ def driver_argv(lang: str) -> list[str]:
             str(SRC / "tests" / "conformance" / "drivers" / "python" / "driver.py"),
         ]
     return [str(TDIR / f"driver-{lang}")]
+
+
+def python_env() -> dict[str, str]:
+    """What a sanitizer build's interpreter needs (LD_PRELOAD, ...).
+
+    bindings/python/Makefile.inc writes it to $(BUILD)/python/env.sh as
+    VMMCTL_PY_ENV='K=V K=V' (empty for a normal build).
+    """
+    try:
+        text = (BUILD / "python" / "env.sh").read_text()
+    except FileNotFoundError:
+        return {}
+    for line in text.splitlines():
+        if line.startswith("VMMCTL_PY_ENV="):
+            value = line.partition("=")[2].strip("'\"")
+            return dict(item.split("=", 1) for item in value.split() if "=" in item)
+    return {}
 
 
 class Sim:
@@ -98,18 +116,23 @@ class Driver:
     def __init__(self, lang: str, as_nobody: bool = False) -> None:
         self.lang = lang
         argv = driver_argv(lang)
-        extra: dict[str, object] = {}
+        # The Python interpreter may not be executable by uid 65534 (a
+        # pyenv under /root): that driver drops privileges itself, before
+        # its first request; the others are started as uid 65534.
+        setuid = as_nobody and lang != "python"
         if as_nobody and lang == "python":
-            argv += ["--uid", str(NOBODY)]  # drops before its first request
-        elif as_nobody:
-            extra = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+            argv += ["--uid", str(NOBODY)]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        self.proc = subprocess.Popen(
+        if lang == "python":
+            env.update(python_env())
+        self.proc: subprocess.Popen[bytes] = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
-            **extra,  # type: ignore[arg-type]
+            user=NOBODY if setuid else None,
+            group=NOBODY if setuid else None,
+            extra_groups=[] if setuid else None,
         )
         self.buf = b""
 
@@ -190,7 +213,9 @@ class Session:
         self.drivers: list[Driver] = []
         self.pids: list[int] = []
 
-    def driver(self, lang: str, *, opened: bool = True, as_nobody: bool = False) -> Driver:
+    def driver(
+        self, lang: str, *, opened: bool = True, as_nobody: bool = False
+    ) -> Driver:
         d = Driver(lang, as_nobody)
         self.drivers.append(d)
         if opened:
@@ -208,7 +233,9 @@ class Session:
         d.end("exit")
         published = self.sim.entries()
         if seen != published:
-            raise Failure(f"list says {sorted(seen)}, <root>/vmm has {sorted(published)}")
+            raise Failure(
+                f"list says {sorted(seen)}, <root>/vmm has {sorted(published)}"
+            )
         return seen
 
     def expect(self, want: set[str], why: str) -> None:
@@ -270,7 +297,9 @@ def make_pass(src_lang: str, dst_lang: str) -> Callable[[Session], None]:
         dst = s.driver(dst_lang, opened=False)
         pass_fd(s, src, dst, "1")
         src.end("exit")
-        s.expect({"held0", "held1"}, f"{src_lang} exited, {dst_lang} holds the descriptor")
+        s.expect(
+            {"held0", "held1"}, f"{src_lang} exited, {dst_lang} holds the descriptor"
+        )
         if dst.names() != {"held0", "held1"}:
             raise Failure(f"{dst_lang} does not list what it holds")
         dst.ok("create held2")  # the received descriptor owns new VMs too
@@ -313,12 +342,18 @@ def make_sigkill(lang: str) -> Callable[[Session], None]:
         d2.end("crash")
         s.expect({"kept0"}, f"{lang} raised SIGKILL on itself")
 
-    scenario.__doc__ = f"a {lang} process killed with SIGKILL leaves no scoped VM behind"
+    scenario.__doc__ = (
+        f"a {lang} process killed with SIGKILL leaves no scoped VM behind"
+    )
     return scenario
 
 
 def errno_case(
-    expected: str, setup: Callable[[Session], None], request: str, *, unprivileged: bool = False
+    expected: str,
+    setup: Callable[[Session], None],
+    request: str,
+    *,
+    unprivileged: bool = False,
 ) -> Callable[[Session], None]:
     def scenario(s: Session) -> None:
         if unprivileged and os.geteuid() != 0:
@@ -335,7 +370,9 @@ def errno_case(
         if len(set(answers.values())) != 1:
             raise Failure(f"the languages disagree: {answers}")
         if answers["c"] != f"err {expected}":
-            raise Failure(f"want err {expected} (vmmctl(3)), all answered {answers['c']!r}")
+            raise Failure(
+                f"want err {expected} (vmmctl(3)), all answered {answers['c']!r}"
+            )
 
     scenario.__doc__ = f"every language answers {expected} to {request[:40]}"
     return scenario
@@ -360,7 +397,9 @@ SCENARIOS: dict[str, Callable[[Session], None]] = {
     "errno_existing_name": errno_case("EEXIST", setup_existing, "create taken0"),
     "errno_missing_vm": errno_case("ENOENT", setup_nothing, "destroy absent0"),
     "errno_invalid_name": errno_case("EINVAL", setup_nothing, "create a/b"),
-    "errno_name_230_bytes": errno_case("ENAMETOOLONG", setup_nothing, "create " + "n" * 230),
+    "errno_name_230_bytes": errno_case(
+        "ENAMETOOLONG", setup_nothing, "create " + "n" * 230
+    ),
     "errno_unprivileged_persistent": errno_case(
         "EPERM", setup_nothing, "create mine0 persistent", unprivileged=True
     ),
@@ -401,7 +440,7 @@ class Client:
 class Stress:
     """A seeded random controller that keeps a model of the rules."""
 
-    NAMES = [f"v{i}" for i in range(24)]
+    NAMES: ClassVar[list[str]] = [f"v{i}" for i in range(24)]
 
     def __init__(self, seed: int, clients: int) -> None:
         self.rng = random.Random(seed)
@@ -438,7 +477,9 @@ class Stress:
         got = c.drv.cmd(line)
         self.log.append(f"{c.drv.lang}[{c.drv.pid}] {line} -> {got}")
         if got != want:
-            raise Failure(f"{c.drv.lang}: {line!r} answered {got!r}, the model says {want!r}")
+            raise Failure(
+                f"{c.drv.lang}: {line!r} answered {got!r}, the model says {want!r}"
+            )
 
     def check(self, why: str) -> None:
         want = self.existing()
@@ -488,12 +529,18 @@ class Stress:
             name = rng.choice(self.NAMES)
             persistent = rng.random() < 0.2
             want = "err EEXIST" if name in self.existing() else "ok"
-            self.answer(c, f"create {name}" + (" persistent" if persistent else ""), want)
+            self.answer(
+                c, f"create {name}" + (" persistent" if persistent else ""), want
+            )
             if want == "ok":
                 (self.persistent if persistent else self.ofds[c.ctl].vms).add(name)
         elif op == "destroy":
             live = sorted(self.existing())
-            name = rng.choice(live) if live and rng.random() < 0.7 else rng.choice(self.NAMES)
+            name = (
+                rng.choice(live)
+                if live and rng.random() < 0.7
+                else rng.choice(self.NAMES)
+            )
             want = "ok" if name in live else "err ENOENT"
             self.answer(c, f"destroy {name}", want)
             self.persistent.discard(name)
@@ -606,7 +653,11 @@ def main() -> int:
         return 0
     try:
         if args.stress or args.run == "stress_short":
-            seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+            seed = (
+                args.seed
+                if args.seed is not None
+                else random.SystemRandom().randrange(2**32)
+            )
             return run_stress(args.seconds, seed, args.clients)
         if args.run in SCENARIOS:
             return run_scenario(args.run)

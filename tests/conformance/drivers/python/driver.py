@@ -17,11 +17,29 @@ import sys
 import vmmctl
 
 # The errno names every driver reports (the same table in each language).
-ERRNO_NAMES = (
-    "EPERM ENOENT EINTR EIO EBADF EAGAIN ENOMEM EACCES EBUSY EEXIST ENODEV "
-    "ENOTDIR EINVAL EMFILE ENOTTY EPIPE ERANGE ENAMETOOLONG EPROTO "
-    "ECONNRESET ECONNREFUSED"
-).split()
+ERRNO_NAMES = [
+    "EPERM",
+    "ENOENT",
+    "EINTR",
+    "EIO",
+    "EBADF",
+    "EAGAIN",
+    "ENOMEM",
+    "EACCES",
+    "EBUSY",
+    "EEXIST",
+    "ENODEV",
+    "ENOTDIR",
+    "EINVAL",
+    "EMFILE",
+    "ENOTTY",
+    "EPIPE",
+    "ERANGE",
+    "ENAMETOOLONG",
+    "EPROTO",
+    "ECONNRESET",
+    "ECONNREFUSED",
+]
 NAME_OF = {getattr(errno, name): name for name in ERRNO_NAMES}
 
 
