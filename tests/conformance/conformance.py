@@ -23,6 +23,7 @@ import random
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -113,7 +114,9 @@ class Sim:
 class Driver:
     """One driver process; send() a command line, read its answer line."""
 
-    def __init__(self, lang: str, as_nobody: bool = False) -> None:
+    def __init__(
+        self, lang: str, as_nobody: bool = False, pass_fds: tuple[int, ...] = ()
+    ) -> None:
         self.lang = lang
         argv = driver_argv(lang)
         # The Python interpreter may not be executable by uid 65534 (a
@@ -133,6 +136,7 @@ class Driver:
             user=NOBODY if setuid else None,
             group=NOBODY if setuid else None,
             extra_groups=[] if setuid else None,
+            pass_fds=pass_fds,
         )
         self.buf = b""
 
@@ -214,9 +218,14 @@ class Session:
         self.pids: list[int] = []
 
     def driver(
-        self, lang: str, *, opened: bool = True, as_nobody: bool = False
+        self,
+        lang: str,
+        *,
+        opened: bool = True,
+        as_nobody: bool = False,
+        pass_fds: tuple[int, ...] = (),
     ) -> Driver:
-        d = Driver(lang, as_nobody)
+        d = Driver(lang, as_nobody, pass_fds)
         self.drivers.append(d)
         if opened:
             d.ok(f"open {self.sim.root}")
@@ -327,6 +336,43 @@ def sc_fork_c(s: Session) -> None:
     s.expect(set(), "child killed")
 
 
+def sc_inherit_every_language(s: Session) -> None:
+    """An inherited descriptor adopted by Rust, Python and Go: VMs last until all go."""
+    c = s.driver("c")
+    c.ok("create inherited0")
+    path = s.sim.root / "to-controller"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(path))
+        c.ok(f"send-fd {path}")
+        _, fds, _, _ = socket.recv_fds(sock, 1, 1)
+    if len(fds) != 1:
+        raise Failure("the C driver's descriptor did not arrive")
+    fd = fds[0]
+    c.end("exit")
+    heirs = []
+    try:
+        for lang in ("rust", "python", "go"):
+            d = s.driver(lang, opened=False, pass_fds=(fd,))
+            d.ok(f"adopt {fd}")
+            d.ok(f"create {lang}0")
+            heirs.append(d)
+    finally:
+        os.close(fd)  # from here on only the three heirs hold it
+    everything = {"inherited0", "rust0", "python0", "go0"}
+    s.expect(everything, "three heirs hold the descriptor")
+    heirs[0].end("kill")
+    heirs[1].end("exit")
+    s.expect(everything, "one heir left")
+    if heirs[2].names() != everything:
+        raise Failure("the last heir does not list the VMs")
+    heirs[2].end("crash")
+    s.expect(set(), "the last heir crashed")
+    for lang in LANGS:
+        reply = s.driver(lang, opened=False).cmd("adopt 99")
+        if reply != "err EBADF":
+            raise Failure(f"{lang}: adopting a closed descriptor answered {reply!r}")
+
+
 def make_sigkill(lang: str) -> Callable[[Session], None]:
     def scenario(s: Session) -> None:
         d = s.driver(lang)
@@ -393,6 +439,7 @@ SCENARIOS: dict[str, Callable[[Session], None]] = {
     "pass_rust_to_go": make_pass("rust", "go"),
     "pass_c_to_go": make_pass("c", "go"),
     "fork_c_child_holds": sc_fork_c,
+    "inherit_every_language": sc_inherit_every_language,
     **{f"sigkill_{lang}": make_sigkill(lang) for lang in LANGS},
     "errno_existing_name": errno_case("EEXIST", setup_existing, "create taken0"),
     "errno_missing_vm": errno_case("ENOENT", setup_nothing, "destroy absent0"),

@@ -146,8 +146,13 @@ impl Driver {
             "adopt" => {
                 self.need_none()?;
                 let fd: RawFd = arg(0).parse().map_err(|_| errno(libc::EINVAL))?;
-                // SAFETY: the controller hands this process descriptor
-                // over to us; nothing else in the process uses it.
+                // An OwnedFd must hold an open descriptor: check first.
+                // SAFETY: F_GETFD only reads the descriptor flags.
+                if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+                    return Err(errno(libc::EBADF));
+                }
+                // SAFETY: the controller handed this inherited descriptor
+                // to us; nothing else in the process uses it.
                 self.ctl = Some(Vmmctl::from_fd(unsafe { OwnedFd::from_raw_fd(fd) })?);
             }
             "create" => {
