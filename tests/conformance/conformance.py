@@ -171,7 +171,7 @@ class Driver:
 
     def ok(self, line: str) -> str:
         reply = self.cmd(line)
-        if reply.split()[0] != "ok":
+        if reply.split()[:1] != ["ok"]:
             raise Failure(f"{self.lang}: {line!r} answered {reply!r}")
         return reply
 
@@ -240,6 +240,7 @@ class Session:
         d = self.driver("c")
         seen = d.names()
         d.end("exit")
+        self.drivers.remove(d)
         published = self.sim.entries()
         if seen != published:
             raise Failure(
