@@ -28,7 +28,7 @@ from typing import Any
 Json = dict[str, Any]
 
 SCALE_LEVELS = (10, 1_000, 10_000, 100_000)
-RELEASE_SIZES = ((100, 15), (10_000, 5), (100_000, 3))
+RELEASE_SIZES = ((100, 15), (10_000, 7), (100_000, 5))
 TPUT_PROCS = (1, 2, 4, 8)
 
 # name: (figure, baseline, limit)
@@ -603,10 +603,10 @@ def main() -> int:
     p.add_argument("--ops", type=int, default=500)
     p.add_argument("--batches", type=int, default=5)
     p.add_argument("--warmup", type=int, default=200)
-    p.add_argument("--rounds", type=int, default=9)
+    p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--scale-batches", type=int, default=15)
-    p.add_argument("--tput-rounds", type=int, default=3)
-    p.add_argument("--tput-seconds", type=float, default=1.0)
+    p.add_argument("--tput-rounds", type=int, default=5)
+    p.add_argument("--tput-seconds", type=float, default=1.5)
     p.add_argument(
         "--reps-scale", type=int, default=100, help="percent of the release repetitions"
     )
