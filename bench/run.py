@@ -461,7 +461,11 @@ def report(res: Json, pngs: list[str], analysis: str) -> str:
             "interleaved round by round so that each sees the same noise, and "
             "medians over many short batches filter the rest; *best* is the "
             "ratio of the fastest batches, the figure least disturbed by the "
-            "noise."
+            "noise. Latency, release, scale and KVM run with client and sim "
+            "pinned to one CPU (pinned_cpu above; the floor's two processes "
+            "too): on this VM a wake-up across CPUs, when the other CPU is "
+            "busy, costs tens of µs (row 2c), which would otherwise decide "
+            "each batch's mode by chance. Throughput runs unpinned."
         ),
         "",
         "## Targets",
@@ -646,7 +650,7 @@ def main() -> int:
             sim.stop()
     finally:
         shutil.rmtree(a.root_base, ignore_errors=True)
-    k = run_json([a.c_bench, "kvm", "30"])
+    k = run_json([a.c_bench, "kvm", "100"], cpus=a.pin)
     if k.get("available"):
         k["per_op_ns"] = summary(k.pop("batches_ns"))
     res["kvm"] = k
