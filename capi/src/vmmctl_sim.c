@@ -98,6 +98,43 @@ sim_read(int fd, void *buf, size_t len)
 }
 
 /*
+ * The reply into frame: its header in *hdrp, its payload (at most max bytes)
+ * after the header.  The sim writes a reply with one send, so one recv
+ * usually takes it whole; asking for no more than the largest reply this
+ * request can get never reads into the next one.
+ */
+static int
+sim_read_reply(int fd, char *frame, uint32_t max, struct vmmctl_sim_hdr *hdrp)
+{
+	size_t have, want;
+	ssize_t n;
+	int error;
+
+	want = sizeof(*hdrp) + max;
+	do
+		n = recv(fd, frame, want, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (errno);
+	if (n == 0)
+		return (ECONNRESET);
+	have = (size_t)n;
+	if (have < sizeof(*hdrp) && (error = sim_read(fd, frame + have,
+	    sizeof(*hdrp) - have)) != 0)
+		return (error);
+	memcpy(hdrp, frame, sizeof(*hdrp));
+	if (hdrp->magic != VMMCTL_SIM_MAGIC ||
+	    hdrp->version != VMMCTL_SIM_VERSION ||
+	    hdrp->type != VMMCTL_SIM_T_REPLY || hdrp->len > max ||
+	    hdrp->error < 0)
+		return (EPROTO);
+	have = have < sizeof(*hdrp) ? sizeof(*hdrp) : have;
+	if (have > sizeof(*hdrp) + hdrp->len)
+		return (EPROTO);	/* more than one reply: not ours */
+	return (sim_read(fd, frame + have, sizeof(*hdrp) + hdrp->len - have));
+}
+
+/*
  * One request and its reply.  The reply payload (at most max bytes) lands in
  * rbuf and its length in *rlenp; the sim's errno in *errp.  A return value
  * other than 0 means the stream is unusable.
@@ -123,14 +160,10 @@ sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
 	if ((error = sim_write(fd, frame, sizeof(hdr) + len)) != 0)
 		return (error);
 
-	if ((error = sim_read(fd, &hdr, sizeof(hdr))) != 0)
+	if ((error = sim_read_reply(fd, frame, max, &hdr)) != 0)
 		return (error);
-	if (hdr.magic != VMMCTL_SIM_MAGIC ||
-	    hdr.version != VMMCTL_SIM_VERSION ||
-	    hdr.type != VMMCTL_SIM_T_REPLY || hdr.len > max || hdr.error < 0)
-		return (EPROTO);
-	if (hdr.len > 0 && (error = sim_read(fd, rbuf, hdr.len)) != 0)
-		return (error);
+	if (hdr.len > 0)
+		memcpy(rbuf, frame + sizeof(hdr), hdr.len);
 	*rlenp = hdr.len;
 	*errp = hdr.error;
 	return (0);

@@ -65,6 +65,8 @@ struct sim {
 	char			root[PATH_MAX];
 	int			root_made;	/* we made it: rmdir at exit */
 	uid_t			uid;		/* ours: privileged like root */
+	uid_t			euid;		/* for the nodes' owners */
+	gid_t			egid;
 	struct vmmctl_kern	*kern;
 	struct sim_ep		*eps;
 	size_t			neps;
@@ -199,10 +201,13 @@ publish_one(struct sim *s, const struct vmmctl_kvm *vm,
 	if (fd < 0)
 		return (errno);
 	error = 0;
-	/* The umask may have taken bits; the mode is part of the contract. */
-	if (fchmod(fd, 0600) != 0)
-		error = errno;
-	else if (geteuid() == 0 &&
+	/*
+	 * 0600 is exact: main() set a umask that takes none of its bits.
+	 * Only a root sim can give the node to its creator, and it need not
+	 * when the creator is the sim's own user.
+	 */
+	if (s->euid == 0 && (vmmctl_kvm_uid(vm) != (uint32_t)s->euid ||
+	    vmmctl_kvm_gid(vm) != (uint32_t)s->egid) &&
 	    fchown(fd, vmmctl_kvm_uid(vm), vmmctl_kvm_gid(vm)) != 0)
 		error = errno;
 	(void)close(fd);
@@ -1134,6 +1139,10 @@ main(int argc, char **argv)
 
 	ready_fd = daemonize ? daemon_start() : -1;
 	sim.uid = getuid();
+	sim.euid = geteuid();
+	sim.egid = getegid();
+	/* Modes are ours to set: 0600 nodes need no fchmod per create. */
+	(void)umask(022);
 	if ((error = vmmctl_kern_init(&os, &sim.kern)) != 0)
 		die("vmmctl_kern_init", error);
 	if (have_limit)
