@@ -82,10 +82,14 @@ class Sim:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="vmc.", dir="/tmp"))
         self.root.chmod(0o755)  # an unprivileged driver must reach the socket
-        self.proc = subprocess.Popen(
-            [str(BUILD / "bin" / "vmmctl-sim"), "--root", str(self.root)],
-            stdin=subprocess.DEVNULL,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [str(BUILD / "bin" / "vmmctl-sim"), "--root", str(self.root)],
+                stdin=subprocess.DEVNULL,
+            )
+        except OSError as e:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise Failure(f"cannot start vmmctl-sim: {e}") from e
         deadline = time.monotonic() + 30
         while not (self.root / "vmmctl").exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
