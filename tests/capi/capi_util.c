@@ -25,6 +25,7 @@
 
 #include "vmmctl_sim_proto.h"
 #include "capi_util.h"
+#include "fdpass.h"
 
 /*
  * A failed ATF_REQUIRE exits at once: what a test started (simulators,
@@ -219,55 +220,16 @@ tmpdir_make(char *buf, size_t size)
 void
 send_fd(int sock, int fd)
 {
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	struct iovec iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	char c = 'F';
 
-	memset(&msg, 0, sizeof(msg));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = &c;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	ATF_REQUIRE(sendmsg(sock, &msg, 0) == 1);
+	ATF_REQUIRE_EQ(fdpass_send(sock, fd), 0);
 }
 
 int
 recv_fd(int sock)
 {
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	struct iovec iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	char c;
 	int fd;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &c;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	ATF_REQUIRE(recvmsg(sock, &msg, 0) == 1);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	ATF_REQUIRE(cmsg != NULL && cmsg->cmsg_type == SCM_RIGHTS);
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	ATF_REQUIRE((fd = fdpass_recv(sock)) >= 0);
 	return (fd);
 }
 

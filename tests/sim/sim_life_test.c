@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fdpass.h"
 #include "sim_test.h"
 
 /* Exit status of a child: 0, or a line number (capped) where it failed. */
@@ -119,63 +120,6 @@ ATF_TC_BODY(fork_shares, tc)
 	sim_down(&ts);
 }
 
-static void
-send_fd(int sock, int fd)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr msg;
-	struct cmsghdr *c;
-	struct iovec iov;
-	char b = 'f';
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ATF_REQUIRE_EQ(sendmsg(sock, &msg, 0), 1);
-}
-
-static int
-recv_fd(int sock)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr msg;
-	struct cmsghdr *c;
-	struct iovec iov;
-	char b;
-	int fd;
-
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	if (recvmsg(sock, &msg, 0) != 1)
-		return (-1);
-	c = CMSG_FIRSTHDR(&msg);
-	if (c == NULL || c->cmsg_type != SCM_RIGHTS)
-		return (-1);
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return (fd);
-}
-
 /*
  * A child receives the descriptor over a unix socket; the parent closes
  * its own: the VMs live on in the child until it exits.
@@ -198,7 +142,7 @@ ATF_TC_BODY(scm_rights_shares, tc)
 
 		(void)close(w);
 		(void)close(sp[0]);
-		CHILD_CHECK((fd = recv_fd(sp[1])) >= 0);
+		CHILD_CHECK((fd = fdpass_recv(sp[1])) >= 0);
 		CHILD_CHECK(write(sp[1], "r", 1) == 1);
 		CHILD_CHECK(read(go[0], &b, 1) == 1);
 		CHILD_CHECK(simclient_create(fd, "m2", SCOPED) == 0);
@@ -208,7 +152,7 @@ ATF_TC_BODY(scm_rights_shares, tc)
 	(void)close(sp[1]);
 	a = conn(&ts);
 	ATF_CHECK_EQ(simclient_create(a, "m", SCOPED), 0);
-	send_fd(sp[0], a);
+	ATF_REQUIRE_EQ(fdpass_send(sp[0], a), 0);
 	read_byte(sp[0]);
 	(void)close(a);
 	sync_sim(w);
@@ -234,11 +178,11 @@ ATF_TC_BODY(scm_rights_in_flight, tc)
 	a = conn(&ts);
 	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
 	ATF_CHECK_EQ(simclient_create(a, "i", SCOPED), 0);
-	send_fd(sp[0], a);
+	ATF_REQUIRE_EQ(fdpass_send(sp[0], a), 0);
 	(void)close(a);
 	sync_sim(w);
 	ATF_CHECK(entry_exists(ts.root, "i"));
-	ATF_REQUIRE((a2 = recv_fd(sp[1])) >= 0);
+	ATF_REQUIRE((a2 = fdpass_recv(sp[1])) >= 0);
 	sync_sim(w);
 	ATF_CHECK(entry_exists(ts.root, "i"));
 	(void)close(a2);
