@@ -528,19 +528,27 @@ unpriv_body()
 {
 	testsim_start
 	nob="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	# uid 65534 may not reach the build tree (a clone under a 0700
+	# directory): it runs a copy from a 0755 directory of its own.
+	bindir=$(mktemp -d /tmp/vmc-exe.XXXXXX)
+	echo "$bindir" >bindir
+	chmod 0755 "$bindir"
+	cp "$V" "$bindir/vmmctl"
+	nv="$bindir/vmmctl"
 	atf_check -s exit:1 -o empty \
 	    -e match:"^vmmctl: create u0: Operation not permitted" \
-	    $nob "$V" -r "$TESTSIM_ROOT" create u0
+	    $nob "$nv" -r "$TESTSIM_ROOT" create u0
 	atf_check -s exit:0 -o inline:"u1\n" -e empty \
-	    $nob "$V" -r "$TESTSIM_ROOT" run u1 -- "$V" list
+	    $nob "$nv" -r "$TESTSIM_ROOT" run u1 -- "$nv" list
 	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create r0
 	atf_check -s exit:1 -o empty -e match:"^vmmctl: destroy r0: Operation not permitted" \
-	    $nob "$V" -r "$TESTSIM_ROOT" destroy r0
+	    $nob "$nv" -r "$TESTSIM_ROOT" destroy r0
 	expect_names "r0 "
 	testsim_stop
 }
 unpriv_cleanup()
 {
+	[ -s bindir ] && rm -rf "$(cat bindir)"
 	testsim_cleanup
 }
 

@@ -18,6 +18,7 @@ exports them.  Standard library only.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
 import select
@@ -57,6 +58,28 @@ def driver_argv(lang: str) -> list[str]:
             str(SRC / "tests" / "conformance" / "drivers" / "python" / "driver.py"),
         ]
     return [str(TDIR / f"driver-{lang}")]
+
+
+_nobody_bin_dir: str | None = None
+
+
+def nobody_executable(path: str) -> str:
+    """A copy of path that uid 65534 can execute.
+
+    The build tree may sit under a directory that only root can traverse
+    (a fresh clone under a 0700 temporary directory, /root): the copy lives
+    in a 0755 directory under /tmp, removed when this process exits.
+    """
+    global _nobody_bin_dir
+    if _nobody_bin_dir is None:
+        _nobody_bin_dir = tempfile.mkdtemp(dir="/tmp", prefix="vmc-exe.")
+        os.chmod(_nobody_bin_dir, 0o755)
+        atexit.register(shutil.rmtree, _nobody_bin_dir, True)
+    copy = os.path.join(_nobody_bin_dir, os.path.basename(path))
+    if not os.path.exists(copy):
+        shutil.copy2(path, copy)
+        os.chmod(copy, 0o755)
+    return copy
 
 
 def python_env() -> dict[str, str]:
@@ -129,6 +152,8 @@ class Driver:
         setuid = as_nobody and lang != "python"
         if as_nobody and lang == "python":
             argv += ["--uid", str(NOBODY)]
+        if setuid:
+            argv[0] = nobody_executable(argv[0])
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         if lang == "python":
             env.update(python_env())
