@@ -12,6 +12,7 @@
 SRCROOT		:= $(CURDIR)
 BUILD		?= $(SRCROOT)/build$(if $(SANITIZE),-san)
 PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
 DESTDIR		?=
 
 CC		?= cc

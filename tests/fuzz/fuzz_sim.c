@@ -3,27 +3,36 @@
  *
  * libFuzzer target: vmmctl-sim's frame decoder and request dispatch.
  *
- * The simulator is one file of static functions with a poll loop around
- * them; rather than add a seam to it, this file #includes it (its main
- * renamed by -Dmain=vmmctl_sim_main), so the code fuzzed is exactly the
- * code shipped.  Each input drives up to four connections, each a
- * socketpair whose sim end is a struct sim_conn as ep_accept makes it:
- * chunks of bytes are written into a client end at fuzzer-chosen split
- * points, then the sim's own conn_read / frame_need / conn_serve /
- * sweep_hangups / conn_close take them exactly as loop() does.  A real
- * kernel core is behind it, publishing into a private temporary root
- * with two jails, so publish/unpublish touch real files.
+ * The target links the simulator library (libvmmctl_sim.a) and drives its
+ * socket transport exactly as the serving thread does, one round at a time
+ * (sim_sock_round), over connections it adopts itself (sim_sock_adopt):
+ * each input drives up to four connections, each a socketpair whose sim end
+ * is adopted with a fuzzer-chosen endpoint and uid, and chunks of bytes are
+ * written into a client end at fuzzer-chosen split points.  A real kernel
+ * core is behind it, publishing into a private temporary root with two
+ * jails, so publish/unpublish touch real files.
  *
  * Invariants after every input: every connection closed, the core's VM
- * count equal to the entries in <root>/vmm, and after vmmctl_kern_fini no
- * entry left in any view.  LeakSanitizer checks the memory.
+ * count equal to the entries in <root>/vmm, and after the simulator is
+ * freed no entry left in any view.  LeakSanitizer checks the memory.
  */
 
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int	vmmctl_sim_main(int, char **);
-
-#include "vmmctl_sim.c"
+#include "vmmctl_sim_var.h"
 
 #define	FZ_NCONN	4
 
@@ -35,19 +44,7 @@ int	vmmctl_sim_main(int, char **);
 	}								\
 } while (0)
 
-/* main()'s hooks, which are local to it. */
-static const struct vmmctl_os fz_os = {
-	.arg = &sim,
-	.lock = os_lock,
-	.unlock = os_unlock,
-	.zalloc = os_zalloc,
-	.free = os_free,
-	.priv_check = os_priv_check,
-	.publish = os_publish,
-	.unpublish = os_unpublish,
-};
-
-static int fz_ready;
+static char fz_root[PATH_MAX];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,38 +52,24 @@ static void
 fz_cleanup(void)
 {
 
-	if (sim.root[0] != '\0')
-		rmtree(sim.root);
+	if (fz_root[0] != '\0')
+		(void)rmdir(fz_root);
 }
 
-/* Once: a private root, its views made as root_prepare/ep_listen do. */
+/* Once: a private root (the simulator makes and removes its contents). */
 static void
 fz_setup(void)
 {
-	char tmpl[PATH_MAX], path[PATH_MAX];
 	const char *tmp;
 
 	/* Kyua points TMPDIR into the case's own work directory. */
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
 		tmp = "/tmp";
-	CHECK(snprintf(tmpl, sizeof(tmpl), "%s/fuzz_sim.XXXXXX", tmp) <
-	    (int)sizeof(tmpl));
-	if (mkdtemp(tmpl) == NULL)
+	CHECK(snprintf(fz_root, sizeof(fz_root), "%s/fzs.XXXXXX", tmp) <
+	    (int)sizeof(fz_root));
+	if (mkdtemp(fz_root) == NULL)
 		abort();
-	if (root_set(tmpl) != 0)
-		abort();
-	CHECK(snprintf(path, sizeof(path), "%s/vmm", sim.root) > 0);
-	CHECK(mkdirs(path) == 0);
-	CHECK(snprintf(path, sizeof(path), "%s/jails/a/vmm", sim.root) > 0);
-	CHECK(mkdirs(path) == 0);
-	CHECK(snprintf(path, sizeof(path), "%s/jails/a/b/vmm", sim.root) > 0);
-	CHECK(mkdirs(path) == 0);
-	sim.uid = getuid();
-	sim.spare_fd = -1;
-	/* A peer gone mid-reply must be an error return, as in the daemon. */
-	signal(SIGPIPE, SIG_IGN);
 	atexit(fz_cleanup);
-	fz_ready = 1;
 }
 
 /* Entries in one view's vmm/ directory. */
@@ -98,9 +81,9 @@ fz_entries(const char *view)
 	size_t n;
 	DIR *d;
 
-	CHECK(snprintf(path, sizeof(path), "%s%s/vmm", sim.root, view) > 0);
+	CHECK(snprintf(path, sizeof(path), "%s%s/vmm", fz_root, view) > 0);
 	if ((d = opendir(path)) == NULL)
-		abort();
+		return (0);
 	n = 0;
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 &&
@@ -120,41 +103,76 @@ fz_drain(int fd)
 		;
 }
 
-/* The index of c in sim.conns, or -1 when the sim closed it. */
+/* The index of c in sim->conns, or -1 when the sim closed it. */
 static int
-fz_slot(const struct sim_conn *c)
+fz_slot(const struct vmmctl_sim *sim, const struct sim_conn *c)
 {
 	size_t i;
 
-	for (i = 0; i < sim.nconns; i++)
-		if (sim.conns[i] == c)
+	for (i = 0; i < sim->nconns; i++)
+		if (sim->conns[i] == c)
 			return ((int)i);
 	return (-1);
 }
 
-/* As loop() steps 1 and 3 do for one connection, until it needs input. */
-static void
-fz_pump(struct sim_conn *c)
+/* 1 while some connection has unread input or an unserved frame. */
+static int
+fz_pending(const struct vmmctl_sim *sim)
 {
-	int i;
+	struct vmmctl_sim_hdr h;
+	const struct sim_conn *c;
+	size_t i;
+	int n;
 
-	for (;;) {
-		conn_read(c);
-		if (c->hangup) {
-			sweep_hangups();
-			return;
-		}
-		if (c->have < sizeof(struct vmmctl_sim_hdr) ||
-		    frame_need(c) != 0)
-			return;
-		sweep_hangups();
-		if ((i = fz_slot(c)) < 0)
-			return;
-		if (conn_serve(c) != 0) {
-			conn_close((size_t)i);
-			return;
+	for (i = 0; i < sim->nconns; i++) {
+		c = sim->conns[i];
+		if (ioctl(c->fd, FIONREAD, &n) == 0 && n > 0)
+			return (1);
+		if (c->have >= sizeof(h)) {
+			memcpy(&h, c->buf, sizeof(h));
+			if (c->have == sizeof(h) + h.len)
+				return (1);
 		}
 	}
+	return (0);
+}
+
+/* The serving thread's rounds, until every input is taken. */
+static void
+fz_pump(struct vmmctl_sim *sim)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 10000; rounds++) {
+		CHECK(sim_sock_round(sim, 0) == 0);
+		if (!fz_pending(sim))
+			return;
+	}
+	abort();	/* a connection that never drains: a livelock */
+}
+
+/* The core's lock is free between rounds. */
+static void
+fz_check_unlocked(struct vmmctl_sim *sim)
+{
+
+	CHECK(pthread_mutex_trylock(&sim->klock) == 0);
+	CHECK(pthread_mutex_unlock(&sim->klock) == 0);
+}
+
+static struct vmmctl_sim *
+fz_sim(void)
+{
+	struct vmmctl_sim *sim;
+
+	CHECK(vmmctl_sim_new(fz_root, &sim) == 0);
+	CHECK(vmmctl_sim_jail(sim, "a") == 0);
+	CHECK(vmmctl_sim_jail(sim, "a/b") == 0);
+	if (vmmctl_sim_listen(sim) != 0) {
+		fprintf(stderr, "fuzz_sim: %s\n", vmmctl_sim_error(sim));
+		abort();
+	}
+	return (sim);
 }
 
 int
@@ -162,22 +180,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t uids[] = { 0, 1001, 1002 };
 	struct sim_conn *conns[FZ_NCONN];
+	struct vmmctl_cred cred;
+	struct vmmctl_sim *sim;
 	int peer[FZ_NCONN];
 	struct sim_conn *c;
 	size_t n, pos;
 	int fds[2], j;
 	uint8_t op;
 
-	if (!fz_ready)
+	if (fz_root[0] == '\0')
 		fz_setup();
-	/* A fresh core, endpoints and connection table for every input. */
-	sim.neps = 0;
-	CHECK(vmmctl_kern_init(&fz_os, &sim.kern) == 0);
-	CHECK(ep_add(NULL) != NULL);
-	CHECK(jail_add("a") == 0);
-	CHECK(jail_add("a/b") == 0);
-	sim.conncap = sim.nconns = 0;
-	CHECK(conn_grow() == 0);
+	/* A fresh simulator for every input. */
+	sim = fz_sim();
 	for (j = 0; j < FZ_NCONN; j++) {
 		conns[j] = NULL;
 		peer[j] = -1;
@@ -186,8 +200,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/*
 	 * The input: a sequence of [op][len][len bytes].  op's low bits pick
 	 * the connection (made on first use; op bits 2-3 its endpoint, bits
-	 * 4-5 its uid); op 0xff hangs the client up; len 0xff means "the
-	 * rest of the input".
+	 * 4-5 its uid); op 0xc0 and above hangs the client up; len 0xff means
+	 * "the rest of the input".
 	 */
 	pos = 0;
 	while (pos + 2 <= size) {
@@ -197,7 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n == 0xff || n > size - pos)
 			n = size - pos;
 		c = conns[j];
-		if (c != NULL && fz_slot(c) < 0) {
+		if (c != NULL && fz_slot(sim, c) < 0) {
 			/* The sim closed it: the client sees EOF. */
 			(void)close(peer[j]);
 			c = conns[j] = NULL;
@@ -205,15 +219,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (c == NULL) {
 			CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-			CHECK(set_nonblock(fds[0]) == 0);
-			CHECK(conn_grow() == 0);
-			CHECK((c = calloc(1, sizeof(*c))) != NULL);
-			c->fd = fds[0];
-			c->cred.jail = sim.eps[((op >> 2) & 3) % sim.neps].jail;
-			c->cred.uid = uids[((op >> 4) & 3) % 3];
-			c->cred.gid = c->cred.uid;
-			sim.conns[sim.nconns++] = c;
-			conns[j] = c;
+			memset(&cred, 0, sizeof(cred));
+			cred.jail = sim->eps[((op >> 2) & 3) % sim->neps].jail;
+			cred.uid = uids[((op >> 4) & 3) % 3];
+			cred.gid = cred.uid;
+			CHECK(sim_sock_adopt(sim, fds[0], &cred) == 0);
+			c = conns[j] = sim->conns[sim->nconns - 1];
 			peer[j] = fds[1];
 		}
 		if ((op & 0xc0) == 0xc0) {
@@ -222,8 +233,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)close(peer[j]);
 			peer[j] = -1;
 			conns[j] = NULL;
-			sweep_hangups();
-			CHECK(fz_slot(c) < 0);
+			CHECK(sim_sock_round(sim, 0) == 0);
+			CHECK(fz_slot(sim, c) < 0);
 			pos += n;
 			continue;
 		}
@@ -231,29 +242,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(send(peer[j], data + pos, n, MSG_DONTWAIT) ==
 			    (ssize_t)n);
 		pos += n;
-		fz_pump(c);
+		fz_pump(sim);
 		fz_drain(peer[j]);
-		CHECK(!sim.locked);
-		CHECK(vmmctl_kern_vm_count(sim.kern) == fz_entries(""));
+		fz_check_unlocked(sim);
+		CHECK(vmmctl_kern_vm_count(sim->kern) == fz_entries(""));
 	}
 
-	/* Everything the sim still holds goes, as shutdown_all does it. */
+	/* Every client goes; the simulator sees every hang-up at once. */
 	for (j = 0; j < FZ_NCONN; j++)
 		if (peer[j] >= 0)
 			(void)close(peer[j]);
-	sweep_hangups();
-	CHECK(sim.nconns == 0);
-	CHECK(vmmctl_kern_vm_count(sim.kern) == fz_entries(""));
-	vmmctl_kern_fini(sim.kern);
-	sim.kern = NULL;
+	CHECK(sim_sock_round(sim, 0) == 0);
+	CHECK(sim->nconns == 0);
+	CHECK(vmmctl_kern_vm_count(sim->kern) == fz_entries(""));
+	vmmctl_sim_free(sim);
 	CHECK(fz_entries("") == 0);
 	CHECK(fz_entries("/jails/a") == 0);
 	CHECK(fz_entries("/jails/a/b") == 0);
-	free(sim.eps);
-	sim.eps = NULL;
-	free(sim.conns);
-	sim.conns = NULL;
-	free(sim.pfd);
-	sim.pfd = NULL;
 	return (0);
 }

@@ -1,0 +1,91 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * vmmctl-sim as a library: the kernel core (sys/kern) hosted under a root
+ * directory that looks like /dev, in any process.
+ *
+ *	<root>/vmmctl		the control endpoint
+ *	<root>/vmm/<name>	one node per visible VM
+ *	<root>/jails/J/		jail J's own /dev (vmmctl, vmm/)
+ *
+ * A simulator is made with vmmctl_sim_new(), configured with the setters,
+ * and made ready with vmmctl_sim_listen(): when that returns 0 the root is
+ * prepared and every endpoint accepts connections.  It is then served either
+ * in a thread of its own (vmmctl_sim_start()) or in the caller's thread
+ * (vmmctl_sim_run(), until vmmctl_sim_stop()).  vmmctl_sim_free() stops
+ * it, releases every open file (destroying every VM), removes what it made
+ * under the root and frees it.
+ *
+ * The library keeps no global state, installs no signal handlers and never
+ * exits: several simulators may run in one process, each under its own
+ * root.  Functions return 0 or a positive errno value; vmmctl_sim_error()
+ * then describes the failure in a sentence.  One simulator is driven from
+ * one thread at a time, except vmmctl_sim_stop(), which any thread or a
+ * signal handler may call.
+ *
+ * Its descriptors are close-on-exec.  In a process that forks while a
+ * simulator thread runs, the child has no simulator: only the parent
+ * serves.
+ */
+
+#ifndef _VMMCTL_SIM_H_
+#define	_VMMCTL_SIM_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vmmctl_sim;
+
+/*
+ * A simulator for root (absolute or relative to the working directory; made
+ * at vmmctl_sim_listen() time if missing), not yet listening.  EINVAL for
+ * an empty root, ENAMETOOLONG, ENOMEM.
+ */
+int	vmmctl_sim_new(const char *root, struct vmmctl_sim **simp);
+
+/*
+ * Configuration, before vmmctl_sim_listen() (EBUSY after it).
+ * jail: "NAME" or "a/b" (nested; a is made too), a jail with allow.vmm;
+ * EINVAL for an empty component or the names "vmm" and "vmmctl".
+ * uid_limit: at most limit VMs per uid; 0 means no limit.
+ */
+int	vmmctl_sim_jail(struct vmmctl_sim *sim, const char *spec);
+int	vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit);
+
+/*
+ * Prepares the root and listens on every endpoint: the simulator is ready
+ * for connections when this returns 0 (requests are served once it runs).
+ * On failure nothing it made is left behind.
+ */
+int	vmmctl_sim_listen(struct vmmctl_sim *sim);
+
+/* Serves in a new thread (listening first if needed). */
+int	vmmctl_sim_start(struct vmmctl_sim *sim);
+
+/* Serves in the calling thread until vmmctl_sim_stop(): 0 or an errno. */
+int	vmmctl_sim_run(struct vmmctl_sim *sim);
+
+/* Asks the serving thread to return.  Async-signal-safe; idempotent. */
+void	vmmctl_sim_stop(struct vmmctl_sim *sim);
+
+/*
+ * Stops the simulator (joining its thread), releases every open file,
+ * removes its endpoints, nodes and the directories it made, and frees it.
+ * NULL is a no-op.
+ */
+void	vmmctl_sim_free(struct vmmctl_sim *sim);
+
+/* The absolute root. */
+const char *vmmctl_sim_root(const struct vmmctl_sim *sim);
+
+/* The last failure, in a sentence ("" if none). */
+const char *vmmctl_sim_error(const struct vmmctl_sim *sim);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* !_VMMCTL_SIM_H_ */

@@ -1,0 +1,720 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The simulator host: one instance of the kernel core (sys/kern) under a
+ * root directory, its OS hooks, the views and device nodes under the root,
+ * and the public API of vmmctl_sim.h.  The transport that carries requests
+ * to the core is vmmctl_sim_sock.c; the daemon is vmmctl_sim_main.c.
+ *
+ * A VM's device node is a regular file <view>/vmm/<name>, mode 0600, owned
+ * by its creator (when the host can chown), in the view of the creator's
+ * jail and of every ancestor up to <root>/vmm, as devfs shows it.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmmctl_sim_var.h"
+
+int
+sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(sim->err, sizeof(sim->err), fmt, ap);
+	va_end(ap);
+	n = strlen(sim->err);
+	(void)snprintf(sim->err + n, sizeof(sim->err) - n, ": %s",
+	    strerror(error));
+	return (error);
+}
+
+int
+sim_set_cloexec_nonblock(int fd)
+{
+	int fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return (errno);
+	return (0);
+}
+
+/* ------------------------------------------------------------------ */
+/* struct vmmctl_os: the host's hooks. */
+
+static void
+os_lock(void *arg)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)pthread_mutex_lock(&sim->klock);
+}
+
+static void
+os_unlock(void *arg)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)pthread_mutex_unlock(&sim->klock);
+}
+
+static void *
+os_zalloc(void *arg, size_t size)
+{
+
+	(void)arg;
+	return (calloc(1, size));
+}
+
+static void
+os_free(void *arg, void *p)
+{
+
+	(void)arg;
+	free(p);
+}
+
+/* Root, and the simulator's own user: an ordinary user runs the suite. */
+static int
+os_priv_check(void *arg, const struct vmmctl_cred *cred, int priv)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)priv;
+	if (cred->uid == 0 || cred->uid == (uint32_t)sim->uid)
+		return (0);
+	return (EPERM);
+}
+
+/* "<root>[/jails/<jail>]/vmm/<name>" */
+static int
+entry_path(const struct vmmctl_sim *sim, const struct vmmctl_kjail *j,
+    const char *name, char *buf, size_t size)
+{
+	int n;
+
+	if (j == NULL)
+		n = snprintf(buf, size, "%s/vmm/%s", sim->root, name);
+	else
+		n = snprintf(buf, size, "%s/jails/%s/vmm/%s", sim->root,
+		    vmmctl_kjail_name(j), name);
+	if (n < 0 || (size_t)n >= size)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+/*
+ * Removes the VM's entries from its jail's view upwards: all of them
+ * (all != 0), or those below the view of jail stop.
+ */
+static void
+unpublish_below(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
+    const struct vmmctl_kjail *stop, int all)
+{
+	char path[PATH_MAX];
+	struct vmmctl_kjail *j;
+
+	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
+		if (!all && j == stop)
+			break;
+		if (entry_path(sim, j, vmmctl_kvm_name(vm), path,
+		    sizeof(path)) == 0)
+			(void)unlink(path);
+		if (j == NULL)
+			break;
+	}
+}
+
+static int
+publish_one(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
+    const struct vmmctl_kjail *j)
+{
+	char path[PATH_MAX];
+	int error, fd;
+
+	if ((error = entry_path(sim, j, vmmctl_kvm_name(vm), path,
+	    sizeof(path))) != 0)
+		return (error);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return (errno);
+	error = 0;
+	/* The process's umask is not ours to change: 0600 exactly. */
+	if (fchmod(fd, 0600) != 0)
+		error = errno;
+	/*
+	 * Only a root host can give the node to its creator, and it need
+	 * not when the creator is the host's own user.
+	 */
+	if (error == 0 && sim->euid == 0 &&
+	    (vmmctl_kvm_uid(vm) != (uint32_t)sim->euid ||
+	    vmmctl_kvm_gid(vm) != (uint32_t)sim->egid) &&
+	    fchown(fd, vmmctl_kvm_uid(vm), vmmctl_kvm_gid(vm)) != 0)
+		error = errno;
+	(void)close(fd);
+	if (error != 0)
+		(void)unlink(path);
+	return (error);
+}
+
+/*
+ * The VM's entry in its jail's view and every ancestor's.  A failure
+ * fails the create (e.g. ENAMETOOLONG for a long name under a deep root),
+ * after removing what was made.
+ */
+static int
+os_publish(void *arg, const struct vmmctl_kvm *vm)
+{
+	struct vmmctl_sim *sim = arg;
+	struct vmmctl_kjail *j;
+	int error;
+
+	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
+		if ((error = publish_one(sim, vm, j)) != 0) {
+			/* Only the views below j: j's entry is not ours. */
+			unpublish_below(sim, vm, j, 0);
+			return (error);
+		}
+		if (j == NULL)
+			break;
+	}
+	return (0);
+}
+
+static void
+os_unpublish(void *arg, const struct vmmctl_kvm *vm)
+{
+
+	unpublish_below(arg, vm, NULL, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* File system helpers. */
+
+static void
+rmtree(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		(void)unlink(path);
+		return;
+	}
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (snprintf(sub, sizeof(sub), "%s/%s", path,
+			    de->d_name) >= (int)sizeof(sub))
+				continue;
+			rmtree(sub);
+		}
+		(void)closedir(d);
+	}
+	(void)rmdir(path);
+}
+
+static int
+path_join(char *buf, size_t size, const char *a, const char *b)
+{
+	int n;
+
+	n = snprintf(buf, size, "%s/%s", a, b);
+	if (n < 0 || (size_t)n >= size)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+/*
+ * A directory that unprivileged clients must reach (sockets, views):
+ * 0755 when this call made it; an existing one is left as it is.
+ */
+static int
+mkdir_0755(const char *path, int *made)
+{
+
+	if (mkdir(path, 0755) != 0) {
+		if (errno != EEXIST)
+			return (errno);
+		if (made != NULL)
+			*made = 0;
+		return (0);
+	}
+	if (made != NULL)
+		*made = 1;
+	if (chmod(path, 0755) != 0)
+		return (errno);
+	return (0);
+}
+
+/* mkdir -p; *made is set when the last component was made. */
+static int
+mkdirs(const char *path, int *made)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return (ENAMETOOLONG);
+	strcpy(buf, path);
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return (errno);
+		*p = '/';
+	}
+	return (mkdir_0755(buf, made));
+}
+
+/* ------------------------------------------------------------------ */
+/* Views: one endpoint per jail. */
+
+static struct sim_ep *
+ep_add(struct vmmctl_sim *sim, struct vmmctl_kjail *j)
+{
+	struct sim_ep *eps, *ep;
+	int n;
+
+	eps = realloc(sim->eps, (sim->neps + 1) * sizeof(*eps));
+	if (eps == NULL)
+		return (NULL);
+	sim->eps = eps;
+	ep = &eps[sim->neps];
+	memset(ep, 0, sizeof(*ep));
+	ep->jail = j;
+	ep->fd = -1;
+	if (j == NULL)
+		n = snprintf(ep->dir, sizeof(ep->dir), "%s", sim->root);
+	else
+		n = snprintf(ep->dir, sizeof(ep->dir), "%s/jails/%s",
+		    sim->root, vmmctl_kjail_name(j));
+	if (n < 0 || (size_t)n >= sizeof(ep->dir))
+		return (NULL);	/* far beyond sun_path anyway */
+	sim->neps++;
+	return (ep);
+}
+
+/* The last component of a jail's full name. */
+static const char *
+jail_leaf(const struct vmmctl_kjail *j)
+{
+	const char *name, *slash;
+
+	name = vmmctl_kjail_name(j);
+	slash = strrchr(name, '/');
+	return (slash != NULL ? slash + 1 : name);
+}
+
+/* The endpoint of jail name inside parent (NULL: the host), if any. */
+static struct sim_ep *
+ep_find_child(struct vmmctl_sim *sim, const struct vmmctl_kjail *parent,
+    const char *name)
+{
+	struct sim_ep *ep;
+	size_t i;
+
+	for (i = 0; i < sim->neps; i++) {
+		ep = &sim->eps[i];
+		if (ep->jail != NULL &&
+		    vmmctl_kjail_parent(ep->jail) == parent &&
+		    strcmp(jail_leaf(ep->jail), name) == 0)
+			return (ep);
+	}
+	return (NULL);
+}
+
+/*
+ * "a/b": jail a (unless made before), then b inside it.  Every jail gets an
+ * endpoint and a view, so each ancestor's view exists for publish.  "vmm"
+ * and "vmmctl" are refused: jail a/vmm's directory would be jail a's view.
+ */
+static int
+jail_add(struct vmmctl_sim *sim, const char *spec)
+{
+	char buf[PATH_MAX], *comp, *save;
+	struct vmmctl_kjail *parent, *j;
+	struct sim_ep *ep;
+	int error;
+
+	if (strlen(spec) >= sizeof(buf))
+		return (ENAMETOOLONG);
+	strcpy(buf, spec);
+	parent = NULL;
+	for (comp = strtok_r(buf, "/", &save); comp != NULL;
+	    comp = strtok_r(NULL, "/", &save)) {
+		/* A child's directory sits beside its parent's endpoint. */
+		if (strcmp(comp, "vmm") == 0 || strcmp(comp, "vmmctl") == 0)
+			return (EINVAL);
+		if ((ep = ep_find_child(sim, parent, comp)) != NULL) {
+			parent = ep->jail;
+			continue;
+		}
+		error = vmmctl_kern_jail_create(sim->kern, parent, comp, &j);
+		if (error != 0)
+			return (error);
+		if (ep_add(sim, j) == NULL)
+			return (ENAMETOOLONG);
+		parent = j;
+	}
+	return (parent != NULL ? 0 : EINVAL);	/* "", "/", "//" */
+}
+
+/* ------------------------------------------------------------------ */
+/* The root. */
+
+/* An absolute root without a trailing slash ("/" stays "/"). */
+static int
+root_set(struct vmmctl_sim *sim, const char *arg)
+{
+	char cwd[PATH_MAX];
+	size_t len;
+	int n;
+
+	if (*arg == '\0')
+		return (EINVAL);
+	if (arg[0] == '/')
+		n = snprintf(sim->root, sizeof(sim->root), "%s", arg);
+	else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return (errno);
+		n = snprintf(sim->root, sizeof(sim->root), "%s/%s", cwd, arg);
+	}
+	if (n < 0 || (size_t)n >= sizeof(sim->root))
+		return (ENAMETOOLONG);
+	len = strlen(sim->root);
+	while (len > 1 && sim->root[len - 1] == '/')
+		sim->root[--len] = '\0';
+	return (0);
+}
+
+/* The previous run's leftovers, ours to remove. */
+static int
+root_clear(struct vmmctl_sim *sim)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int error;
+
+	if ((error = sim_sock_path(path, sizeof(path), sim->root)) != 0)
+		return (sim_fail(sim, error, "%s/vmmctl", sim->root));
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return (sim_fail(sim, EEXIST, "%s exists and is not a "
+			    "socket", path));
+		(void)unlink(path);
+	}
+	if (path_join(path, sizeof(path), sim->root, "vmm") == 0)
+		rmtree(path);
+	if (path_join(path, sizeof(path), sim->root, "jails") == 0)
+		rmtree(path);
+	return (0);
+}
+
+/*
+ * Checks, then makes the root ready: refuses a socket path that does not
+ * fit sun_path, a root another simulator serves, and an unwritable root.
+ */
+static int
+root_prepare(struct vmmctl_sim *sim)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int error;
+
+	for (i = 0; i < sim->neps; i++)
+		if (sim_sock_path(path, sizeof(path), sim->eps[i].dir) != 0)
+			return (sim_fail(sim, ENAMETOOLONG, "socket path "
+			    "%s/vmmctl is longer than a unix socket address "
+			    "takes", sim->eps[i].dir));
+	if (stat(sim->root, &st) != 0) {
+		if (errno != ENOENT)
+			return (sim_fail(sim, errno, "%s", sim->root));
+		if ((error = mkdirs(sim->root, &sim->root_made)) != 0)
+			return (sim_fail(sim, error, "%s", sim->root));
+	} else if (!S_ISDIR(st.st_mode))
+		return (sim_fail(sim, ENOTDIR, "%s", sim->root));
+	if (sim_sock_alive(sim->root))
+		return (sim_fail(sim, EADDRINUSE, "another simulator already "
+		    "serves %s/vmmctl", sim->root));
+	if (access(sim->root, W_OK | X_OK) != 0)
+		return (sim_fail(sim, errno, "%s", sim->root));
+	if ((error = root_clear(sim)) != 0)
+		return (error);
+	/* A real write test: access(2) says yes to root on read-only mounts. */
+	if ((error = path_join(path, sizeof(path), sim->root, "vmm")) != 0 ||
+	    (error = mkdir_0755(path, &sim->vmm_made)) != 0)
+		return (sim_fail(sim, error, "%s/vmm", sim->root));
+	if (sim->neps > 1 &&
+	    ((error = path_join(path, sizeof(path), sim->root, "jails")) != 0 ||
+	    (error = mkdir_0755(path, &sim->jails_made)) != 0))
+		return (sim_fail(sim, error, "%s/jails", sim->root));
+	return (0);
+}
+
+/* A jail's /dev: <root>/jails/J and its vmm/ (the transport binds later). */
+static int
+view_prepare(struct vmmctl_sim *sim, const struct sim_ep *ep)
+{
+	char vmm[PATH_MAX];
+	int error;
+
+	if (ep->jail == NULL)
+		return (0);
+	if ((error = mkdir_0755(ep->dir, NULL)) != 0)
+		return (sim_fail(sim, error, "%s", ep->dir));
+	if ((error = path_join(vmm, sizeof(vmm), ep->dir, "vmm")) != 0 ||
+	    (error = mkdir_0755(vmm, NULL)) != 0)
+		return (sim_fail(sim, error, "%s/vmm", ep->dir));
+	return (0);
+}
+
+/* Removes what listen made: every VM first, then the files. */
+static void
+root_teardown(struct vmmctl_sim *sim)
+{
+	char path[PATH_MAX];
+
+	sim_sock_close(sim);		/* releases every open file */
+	if (sim->kern != NULL)
+		vmmctl_kern_fini(sim->kern);	/* unpublishes every VM */
+	sim->kern = NULL;
+	if (sim->vmm_made &&
+	    path_join(path, sizeof(path), sim->root, "vmm") == 0)
+		rmtree(path);
+	if (sim->jails_made &&
+	    path_join(path, sizeof(path), sim->root, "jails") == 0)
+		rmtree(path);
+	if (sim->root_made)
+		(void)rmdir(sim->root);
+	sim->vmm_made = sim->jails_made = sim->root_made = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The API (vmmctl_sim.h). */
+
+static void
+sim_init_os(struct vmmctl_sim *sim)
+{
+
+	sim->os.arg = sim;
+	sim->os.lock = os_lock;
+	sim->os.unlock = os_unlock;
+	sim->os.zalloc = os_zalloc;
+	sim->os.free = os_free;
+	sim->os.priv_check = os_priv_check;
+	sim->os.publish = os_publish;
+	sim->os.unpublish = os_unpublish;
+}
+
+int
+vmmctl_sim_new(const char *root, struct vmmctl_sim **simp)
+{
+	struct vmmctl_sim *sim;
+	int error;
+
+	*simp = NULL;
+	if (root == NULL)
+		return (EINVAL);
+	if ((sim = calloc(1, sizeof(*sim))) == NULL)
+		return (ENOMEM);
+	sim->spare_fd = sim->wake[0] = sim->wake[1] = -1;
+	sim->uid = getuid();
+	sim->euid = geteuid();
+	sim->egid = getegid();
+	sim_init_os(sim);
+	if ((error = pthread_mutex_init(&sim->klock, NULL)) != 0) {
+		free(sim);
+		return (error);
+	}
+	if ((error = root_set(sim, root)) != 0 ||
+	    (error = vmmctl_kern_init(&sim->os, &sim->kern)) != 0 ||
+	    (ep_add(sim, NULL) == NULL && (error = ENOMEM) != 0)) {
+		vmmctl_sim_free(sim);
+		return (error);
+	}
+	*simp = sim;
+	return (0);
+}
+
+int
+vmmctl_sim_jail(struct vmmctl_sim *sim, const char *spec)
+{
+	int error;
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	if ((error = jail_add(sim, spec)) != 0)
+		return (sim_fail(sim, error, "jail %s", spec));
+	return (0);
+}
+
+int
+vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit)
+{
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	sim->uid_limit = limit;
+	sim->have_uid_limit = 1;
+	return (0);
+}
+
+static int
+wake_open(struct vmmctl_sim *sim)
+{
+	int error;
+
+	if (pipe(sim->wake) != 0)
+		return (errno);
+	if ((error = sim_set_cloexec_nonblock(sim->wake[0])) != 0 ||
+	    (error = sim_set_cloexec_nonblock(sim->wake[1])) != 0)
+		return (error);
+	return (0);
+}
+
+int
+vmmctl_sim_listen(struct vmmctl_sim *sim)
+{
+	size_t i;
+	int error;
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	sim->err[0] = '\0';
+	sim->state = SIM_STOPPED;	/* unless all goes well */
+	if (sim->have_uid_limit)
+		vmmctl_kern_set_uid_limit(sim->kern, sim->uid_limit);
+	if ((error = wake_open(sim)) != 0)
+		return (sim_fail(sim, error, "pipe"));
+	if ((error = root_prepare(sim)) != 0)
+		goto fail;
+	for (i = 0; i < sim->neps; i++) {
+		if ((error = view_prepare(sim, &sim->eps[i])) != 0)
+			goto fail;
+		if ((error = sim_sock_listen(sim, &sim->eps[i])) != 0) {
+			(void)sim_fail(sim, error, "%s/vmmctl",
+			    sim->eps[i].dir);
+			goto fail;
+		}
+	}
+	sim->state = SIM_LISTENING;
+	return (0);
+fail:
+	root_teardown(sim);
+	return (error);
+}
+
+int
+vmmctl_sim_run(struct vmmctl_sim *sim)
+{
+	int error;
+
+	if (sim->state == SIM_NEW && (error = vmmctl_sim_listen(sim)) != 0)
+		return (error);
+	if (sim->state != SIM_LISTENING)
+		return (EINVAL);
+	if ((error = sim_sock_serve(sim)) != 0)
+		return (sim_fail(sim, error, "serving %s", sim->root));
+	return (0);
+}
+
+static void *
+sim_thread(void *arg)
+{
+	sigset_t all;
+
+	/* The process's signals are for its other threads. */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_BLOCK, &all, NULL);
+	(void)vmmctl_sim_run(arg);
+	return (NULL);
+}
+
+int
+vmmctl_sim_start(struct vmmctl_sim *sim)
+{
+	int error;
+
+	if (sim->state == SIM_NEW && (error = vmmctl_sim_listen(sim)) != 0)
+		return (error);
+	if (sim->state != SIM_LISTENING || sim->threaded)
+		return (EINVAL);
+	if ((error = pthread_create(&sim->thread, NULL, sim_thread, sim)) != 0)
+		return (sim_fail(sim, error, "pthread_create"));
+	sim->threaded = 1;
+	return (0);
+}
+
+void
+vmmctl_sim_stop(struct vmmctl_sim *sim)
+{
+	int saved = errno;
+	ssize_t n;
+
+	if (sim->wake[1] >= 0)
+		do
+			n = write(sim->wake[1], "s", 1);
+		while (n < 0 && errno == EINTR);
+	errno = saved;
+}
+
+void
+vmmctl_sim_free(struct vmmctl_sim *sim)
+{
+
+	if (sim == NULL)
+		return;
+	if (sim->threaded) {
+		vmmctl_sim_stop(sim);
+		(void)pthread_join(sim->thread, NULL);
+		sim->threaded = 0;
+	}
+	root_teardown(sim);
+	if (sim->wake[0] >= 0)
+		(void)close(sim->wake[0]);
+	if (sim->wake[1] >= 0)
+		(void)close(sim->wake[1]);
+	free(sim->eps);
+	(void)pthread_mutex_destroy(&sim->klock);
+	free(sim);
+}
+
+const char *
+vmmctl_sim_root(const struct vmmctl_sim *sim)
+{
+
+	return (sim->root);
+}
+
+const char *
+vmmctl_sim_error(const struct vmmctl_sim *sim)
+{
+
+	return (sim->err);
+}

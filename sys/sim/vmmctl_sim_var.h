@@ -1,0 +1,95 @@
+/*-
+ * SPDX-License-Identifier: BSD-2-Clause
+ *
+ * The simulator's internals, shared by the host (vmmctl_sim_host.c: the
+ * kernel core, its OS hooks, the views and nodes under the root, the
+ * public API) and the transport (vmmctl_sim_sock.c: endpoints, connections,
+ * frames, the serving loop).  Not installed; not an API.
+ */
+
+#ifndef _VMMCTL_SIM_VAR_H_
+#define	_VMMCTL_SIM_VAR_H_
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "vmmctl_kern.h"
+#include "vmmctl_sim.h"
+#include "vmmctl_sim_proto.h"
+
+#define	SIM_FRAME_MAX	(sizeof(struct vmmctl_sim_hdr) + VMMCTL_SIM_MAX_PAYLOAD)
+
+/* One endpoint: the host's /dev or a jail's, <root>[/jails/J]. */
+struct sim_ep {
+	struct vmmctl_kjail	*jail;		/* NULL: the host */
+	char			dir[PATH_MAX];
+	int			fd;		/* listening; -1 if not */
+	int			bound;		/* <dir>/vmmctl is ours */
+};
+
+/*
+ * One connection: one open file description.  buf comes first, so the
+ * payload (at offset 20) is aligned as the core's structures need.
+ */
+struct sim_conn {
+	unsigned char		buf[SIM_FRAME_MAX];
+	size_t			have;		/* bytes of the frame in buf */
+	int			fd;
+	int			hangup;		/* close at the next sweep */
+	struct vmmctl_cred	cred;
+	struct vmmctl_kfile	*file;		/* NULL until OPEN */
+};
+
+enum sim_state {
+	SIM_NEW,		/* configurable */
+	SIM_LISTENING,		/* root prepared, endpoints listening */
+	SIM_STOPPED		/* served, stopped, or failed: only free */
+};
+
+struct vmmctl_sim {
+	char			root[PATH_MAX];	/* absolute, no trailing / */
+	enum sim_state		state;
+	int			root_made;	/* rmdir at free */
+	int			vmm_made;	/* <root>/vmm: ours to remove */
+	int			jails_made;	/* <root>/jails: likewise */
+	uid_t			uid;		/* privileged like root */
+	uid_t			euid;		/* for the nodes' owners */
+	gid_t			egid;
+	uint32_t		uid_limit;
+	int			have_uid_limit;
+	struct vmmctl_os	os;
+	struct vmmctl_kern	*kern;
+	pthread_mutex_t		klock;		/* the core's lock */
+	struct sim_ep		*eps;		/* [0] is the host */
+	size_t			neps;
+	struct sim_conn		**conns;
+	size_t			nconns;
+	size_t			conncap;
+	struct pollfd		*pfd;		/* wake, eps, conns */
+	int			spare_fd;	/* for EMFILE on accept */
+	int			wake[2];	/* vmmctl_sim_stop() writes */
+	pthread_t		thread;
+	int			threaded;	/* thread is to be joined */
+	char			err[512];
+};
+
+/* vmmctl_sim_host.c */
+int	sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+int	sim_set_cloexec_nonblock(int fd);
+
+/* vmmctl_sim_sock.c: the socket transport. */
+int	sim_sock_path(char *buf, size_t size, const char *dir);
+int	sim_sock_alive(const char *dir);
+int	sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep);
+int	sim_sock_adopt(struct vmmctl_sim *sim, int fd,
+	    const struct vmmctl_cred *cred);
+int	sim_sock_round(struct vmmctl_sim *sim, int timeout);
+int	sim_sock_serve(struct vmmctl_sim *sim);
+void	sim_sock_close(struct vmmctl_sim *sim);
+
+#endif /* !_VMMCTL_SIM_VAR_H_ */
