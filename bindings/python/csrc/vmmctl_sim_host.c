@@ -586,6 +586,20 @@ vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit)
 	return (0);
 }
 
+int
+vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation)
+{
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	if (generation < 0 || generation > 3)
+		return (EINVAL);
+	/* The core models generation 3 only, for now. */
+	if (generation != 0 && generation != 3)
+		return (ENOTSUP);
+	return (0);
+}
+
 static int
 wake_open(struct vmmctl_sim *sim)
 {

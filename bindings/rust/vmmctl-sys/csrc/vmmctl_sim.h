@@ -57,6 +57,13 @@ int	vmmctl_sim_jail(struct vmmctl_sim *sim, const char *spec);
 int	vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit);
 
 /*
+ * The generation of /dev/vmmctl to model (FREEBSD.md): 1, 2 or 3; 0 means
+ * the newest.  ENOTSUP for a generation this build does not model, EINVAL
+ * for one that does not exist.
+ */
+int	vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation);
+
+/*
  * Prepares the root and listens on every endpoint: the simulator is ready
  * for connections when this returns 0 (requests are served once it runs).
  * On failure nothing it made is left behind.
