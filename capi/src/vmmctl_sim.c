@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmmctl_dev.h"
 #include "vmmctl_sim_proto.h"
 #include "vmmctl_impl.h"
 
@@ -308,15 +309,44 @@ vmmctl_sim_probe(int fd, char **rootp)
 }
 
 /*
- * Forward one ioctl.  The payload is the command's IOCPARM_LEN bytes, as the
- * sim requires, and is copied back only on success and only for IOC_OUT
+ * One ioctl request on the handle's stream, under its lock.  Returns the
+ * transport's error (0, or the stream is broken for good: this and every
+ * later request fail so); the sim's answer goes to *serrp.  The payload
+ * (len bytes) is copied back only on success and only for IOC_OUT
  * commands, as the kernel's copyout does.
  */
+static int
+sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
+    int *serrp)
+{
+	char rbuf[VMMCTL_SIM_MAX_PAYLOAD];
+	uint32_t rlen;
+	int error;
+
+	if ((error = pthread_mutex_lock(&h->lock)) != 0)
+		return (error);
+	if ((error = h->broken) != 0)
+		goto out;
+	error = sim_exchange(h->fd, VMMCTL_SIM_T_IOCTL, cmd, arg, len, rbuf,
+	    sizeof(rbuf), &rlen, serrp);
+	if (error == 0 && *serrp == 0 && (cmd & VMMCTL_SIM_IOC_OUT) != 0 &&
+	    len > 0) {
+		if (rlen != len)
+			error = EPROTO;
+		else
+			memcpy(arg, rbuf, len);
+	}
+	h->broken = error;
+out:
+	(void)pthread_mutex_unlock(&h->lock);
+	return (error);
+}
+
+/* Forward one ioctl; the payload is the command's IOCPARM_LEN bytes. */
 int
 vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg)
 {
-	char rbuf[VMMCTL_SIM_MAX_PAYLOAD];
-	uint32_t len, rlen;
+	uint32_t len;
 	int error, serr;
 
 	if (cmd > UINT32_MAX)
@@ -329,28 +359,24 @@ vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg)
 	 */
 	if (len > VMMCTL_SIM_MAX_PAYLOAD)
 		return (ENOTTY);
-
-	if ((error = pthread_mutex_lock(&h->lock)) != 0)
+	if ((error = sim_request(h, (uint32_t)cmd, arg, len, &serr)) != 0)
 		return (error);
-	if (h->broken != 0) {
-		error = h->broken;
-		goto out;
-	}
-	error = sim_exchange(h->fd, VMMCTL_SIM_T_IOCTL, (uint32_t)cmd, arg,
-	    len, rbuf, sizeof(rbuf), &rlen, &serr);
-	if (error != 0) {
-		h->broken = error;
-		goto out;
-	}
-	error = serr;
-	if (error == 0 && (cmd & VMMCTL_SIM_IOC_OUT) != 0 && len > 0) {
-		if (rlen != len) {
-			error = h->broken = EPROTO;
-			goto out;
-		}
-		memcpy(arg, rbuf, len);
-	}
-out:
-	(void)pthread_mutex_unlock(&h->lock);
-	return (error);
+	return (serr);
+}
+
+/*
+ * One request the sim refuses before any lookup (destroying "": EINVAL),
+ * for its side effects: the sim handles every pending hang-up before it
+ * serves a request, and a dead sim shows.  0 when the sim answered, else
+ * the transport's error.
+ */
+int
+vmmctl_sim_sync(struct vmmctl *h)
+{
+	struct vmmctl_vm_destroy vd;
+	int serr;
+
+	memset(&vd, 0, sizeof(vd));
+	return (sim_request(h, (uint32_t)VMMCTL_VM_DESTROY, &vd, sizeof(vd),
+	    &serr));
 }

@@ -688,6 +688,36 @@ ATF_TC_BODY(uid_limit, tc)
 
 /* ---- the simulator going away --------------------------------------- */
 
+/*
+ * Every request on a handle whose sim died fails with the connection's
+ * error: list and vm_open too, not an empty list or stale nodes.
+ */
+static void
+check_gone(vmmctl_t *h, const char *name, int open_first)
+{
+	char buf[256];
+	size_t len;
+	int error, fd, i;
+
+	for (i = 0; i < 2; i++) {
+		if ((i == 0) == (open_first != 0)) {
+			fd = -1;
+			error = vmmctl_vm_open(h, name, &fd);
+			ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
+			    error == EIO, "vm_open(%s) after the sim died: "
+			    "%d (%s)", name, error, vmmctl_strerror(error));
+			ATF_CHECK_EQ(fd, -1);
+			continue;
+		}
+		len = 12345;
+		error = vmmctl_list(h, buf, sizeof(buf), &len);
+		ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
+		    error == EIO, "list after the sim died: %d (%s), %zu bytes",
+		    error, vmmctl_strerror(error), len);
+		ATF_CHECK_EQ(len, 12345);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(sim_gone);
 ATF_TC_BODY(sim_gone, tc)
 {
@@ -700,6 +730,7 @@ ATF_TC_BODY(sim_gone, tc)
 	memcpy(root, ts.root, sizeof(root));
 	h = open_ok(ts.root, 0);
 	REQUIRE_OK(vmmctl_create(h, "orphan", 0));
+	/* The sim removes <root>/vmm, the test the root: nothing to list. */
 	sim_stop(&ts);
 	/* Default SIGPIPE disposition: a SIGPIPE would kill this test. */
 	ATF_REQUIRE(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
@@ -712,12 +743,47 @@ ATF_TC_BODY(sim_gone, tc)
 		ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
 		    error == EIO, "destroy after the sim died: %d (%s)",
 		    error, vmmctl_strerror(error));
+		check_gone(h, "orphan", i % 2);
 	}
 	REQUIRE_OK(vmmctl_close(h));
 	/* And no simulator at all now. */
 	error = vmmctl_open(root, 0, &h);
 	ATF_CHECK_MSG(error == ENOENT || error == ECONNREFUSED,
 	    "open without a sim: %d", error);
+}
+
+/*
+ * kill -9: the sim leaves its socket and nodes behind.  The handle sees
+ * them no more: list and vm_open fail, whoever's request comes first
+ * (each round uses a fresh handle, opened before the kill).
+ */
+ATF_TC_WITHOUT_HEAD(sim_killed);
+ATF_TC_BODY(sim_killed, tc)
+{
+	char path[128];
+	struct testsim ts;
+	vmmctl_t *h, *h2;
+	int fd, i;
+
+	ATF_REQUIRE(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
+	for (i = 0; i < 20; i++) {
+		sim_start(&ts, NULL);
+		h = open_ok(ts.root, 0);
+		h2 = open_ok(ts.root, 0);
+		REQUIRE_OK(vmmctl_create(h, "stale", VMMCTL_CREATE_PERSISTENT));
+		REQUIRE_OK(vmmctl_vm_open(h2, "stale", &fd));
+		(void)close(fd);
+		sim_kill(&ts);
+		ATF_REQUIRE(testsim_path(&ts, "vmm/stale", path,
+		    sizeof(path)) == 0);
+		ATF_REQUIRE_MSG(access(path, F_OK) == 0,
+		    "%s: the node of the dead sim is gone", path);
+		check_gone(h, "stale", 0);
+		check_gone(h2, "stale", 1);
+		REQUIRE_OK(vmmctl_close(h));
+		REQUIRE_OK(vmmctl_close(h2));
+		sim_stop(&ts);
+	}
 }
 
 /* ---- unprivileged callers (root only: setuid to 65534) -------------- */
@@ -1028,6 +1094,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, jails);
 	ATF_TP_ADD_TC(tp, uid_limit);
 	ATF_TP_ADD_TC(tp, sim_gone);
+	ATF_TP_ADD_TC(tp, sim_killed);
 	ATF_TP_ADD_TC(tp, unprivileged);
 	ATF_TP_ADD_TC(tp, exec_inherit_adopt);
 	ATF_TP_ADD_TC(tp, eintr);

@@ -34,7 +34,8 @@
  */
 #define	CLEANUP_MAX	16
 
-static struct testsim	cleanup_sims[CLEANUP_MAX];	/* copies; pid 0: free */
+/* Copies; pid 0: a free slot, -1: a killed sim's root left to remove. */
+static struct testsim	cleanup_sims[CLEANUP_MAX];
 static char		cleanup_dirs[CLEANUP_MAX][64];
 static pid_t		cleanup_pid;
 
@@ -46,7 +47,7 @@ cleanup_at_exit(void)
 	if (getpid() != cleanup_pid)
 		return;
 	for (i = 0; i < CLEANUP_MAX; i++) {
-		if (cleanup_sims[i].pid > 0)
+		if (cleanup_sims[i].pid != 0)
 			(void)testsim_stop(&cleanup_sims[i]);
 		if (cleanup_dirs[i][0] != '\0')
 			testsim_rmtree(cleanup_dirs[i]);
@@ -84,9 +85,25 @@ sim_stop(struct testsim *ts)
 	int i;
 
 	for (i = 0; i < CLEANUP_MAX; i++)
-		if (cleanup_sims[i].pid == ts->pid)
+		if (cleanup_sims[i].pid != 0 &&
+		    strcmp(cleanup_sims[i].root, ts->root) == 0)
 			cleanup_sims[i].pid = 0;
 	ATF_CHECK_EQ(testsim_stop(ts), 0);
+}
+
+void
+sim_kill(struct testsim *ts)
+{
+	int i, status;
+
+	for (i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_sims[i].pid == ts->pid)
+			cleanup_sims[i].pid = -1;
+	ATF_REQUIRE(kill(ts->pid, SIGKILL) == 0);
+	ATF_REQUIRE(waitpid(ts->pid, &status, 0) == ts->pid);
+	ATF_REQUIRE_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "sim status %#x", status);
+	ts->pid = -1;
 }
 
 vmmctl_t *

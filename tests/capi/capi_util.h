@@ -25,7 +25,10 @@
 
 /* Start a simulator under its own root; extra may be NULL. */
 void	sim_start(struct testsim *ts, const char *const *extra);
+/* SIGTERM (unless killed), then remove the root. */
 void	sim_stop(struct testsim *ts);
+/* SIGKILL: the root stays as the sim left it, until sim_stop(). */
+void	sim_kill(struct testsim *ts);
 
 /* vmmctl_open(root) that must succeed. */
 vmmctl_t *open_ok(const char *root, uint32_t flags);

@@ -293,18 +293,18 @@ vmmctl_destroy(vmmctl_t *h, const char *name)
  * The kernel destroys a file's VMs inside the last close(2), so its
  * /dev/vmm never shows them afterwards.  The sim learns of a close only when
  * it next polls, and it handles every pending hang-up before serving any
- * request: one harmless request (destroying "", refused with EINVAL before
- * any lookup) therefore makes <root>/vmm as current as the kernel's.
+ * request: one harmless request (vmmctl_sim_sync()) therefore makes
+ * <root>/vmm as current as the kernel's.  It also tells whether the sim is
+ * still there: the nodes of a dead one are stale, and its error (EPIPE,
+ * ECONNRESET, ...) is the caller's, as for any other request.
  */
-static void
+static int
 vmmctl_sync(vmmctl_t *h)
 {
-	struct vmmctl_vm_destroy vd;
 
 	if (h->transport != VMMCTL_TR_SIM)
-		return;
-	memset(&vd, 0, sizeof(vd));
-	(void)vmmctl_sim_ioctl(h, VMMCTL_VM_DESTROY, &vd);
+		return (0);
+	return (vmmctl_sim_sync(h));
 }
 
 /*
@@ -327,7 +327,8 @@ vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len)
 	if ((error = vmmctl_path(path, sizeof(path), h->root, "vmm",
 	    NULL)) != 0)
 		return (error);
-	vmmctl_sync(h);
+	if ((error = vmmctl_sync(h)) != 0)
+		return (error);
 	need = 0;
 	if ((d = opendir(path)) == NULL) {
 		if (errno != ENOENT)
@@ -369,7 +370,8 @@ vmmctl_vm_open(vmmctl_t *h, const char *name, int *fdp)
 	if ((error = vmmctl_path(path, sizeof(path), h->root, "vmm",
 	    name)) != 0)
 		return (error);
-	vmmctl_sync(h);
+	if ((error = vmmctl_sync(h)) != 0)
+		return (error);
 	do
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	while (fd == -1 && errno == EINTR);

@@ -127,7 +127,8 @@ int		vmmctl_destroy(vmmctl_t *h, const char *name);
  * *len to 0.  A missing <root>/vmm is an empty list (FreeBSD's devfs has
  * /dev/vmm only while some VM exists).
  * Errors: ERANGE (buf too small), EINVAL (h or len NULL, buf NULL with
- * size > 0), EACCES, ENOTDIR, ENOMEM, EMFILE.
+ * size > 0), EACCES, ENOTDIR, ENOMEM, EMFILE, EIO/EPIPE/ECONNRESET (the
+ * simulator went away: its leftover nodes are not listed).
  */
 int		vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len);
 
@@ -135,7 +136,8 @@ int		vmmctl_list(vmmctl_t *h, char *buf, size_t size, size_t *len);
  * Open the VM's device node <root>/vmm/<name> read-write, close-on-exec,
  * and return its descriptor in *fd, owned by the caller.
  * Errors: EINVAL (bad name, NULL argument), ENAMETOOLONG, ENOENT (no such VM
- * visible), EACCES (the node belongs to another user), EMFILE, ENFILE.
+ * visible), EACCES (the node belongs to another user), EMFILE, ENFILE,
+ * EIO/EPIPE/ECONNRESET (the simulator went away).
  */
 int		vmmctl_vm_open(vmmctl_t *h, const char *name, int *fd);
 

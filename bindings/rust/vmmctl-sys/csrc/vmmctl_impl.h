@@ -56,5 +56,6 @@ int	vmmctl_dev_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 int	vmmctl_sim_connect(const char *path, int inherit, int *fdp);
 int	vmmctl_sim_probe(int fd, char **rootp);
 int	vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
+int	vmmctl_sim_sync(struct vmmctl *h);
 
 #endif /* !_VMMCTL_IMPL_H_ */
