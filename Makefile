@@ -6,14 +6,23 @@
 #   make demo       the main job, on a private simulator
 #   make test       every test under Kyua; last line "N passed, N failed"
 #   make bench      benchmarks (bench/)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    the C library, headers, vmmctl.pc, the programs and the
+#                   man pages; needs a C compiler and make only (no deps)
 #   make SANITIZE=1 ...   ASan+UBSan build in build-san/
 
 SRCROOT		:= $(CURDIR)
 BUILD		?= $(SRCROOT)/build$(if $(SANITIZE),-san)
+
+# Where "make install" puts things (GNU and FreeBSD ports conventions;
+# MANDIR is the top of the man tree: pages go to $(MANDIR)/man3 ...).
+# Deferred, so that PREFIX=/usr alone moves them all.
 PREFIX		?= /usr/local
-BINDIR		?= $(PREFIX)/bin
 DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
 
 CC		?= cc
 CSTD		:= -std=c99
@@ -35,7 +44,8 @@ ALL_LDFLAGS	= $(SANFLAGS) $(LDFLAGS)
 ALL_TARGETS	:=	# built by "make all"
 TEST_PREP	:=	# built before Kyua runs (test programs into $(BUILD)/tests)
 DEPS_TARGETS	:=	# tool installers, each idempotent
-INSTALL_TARGETS	:=	# "make install" steps (use $(DESTDIR)$(PREFIX))
+INSTALL_TARGETS	:=	# "make install" steps: C only, no tool from deps
+			# (use $(DESTDIR)$(BINDIR) etc.)
 DEMO_PREP	:=	# built before the demo runs
 BINDINGS_TARGETS :=	# "make bindings": regenerate committed generated files
 BENCH_TARGETS	:=
@@ -64,7 +74,9 @@ endif
 test: all $(TEST_PREP)
 	@sh $(SRCROOT)/tests/run-kyua.sh "$(SRCROOT)" "$(BUILD)"
 
-install: all $(INSTALL_TARGETS)
+# Not "all": that builds the bindings and first runs deps (apt, pip, cargo,
+# Zig).  Each install step depends on exactly the C files it installs.
+install: $(INSTALL_TARGETS)
 
 # The demo script starts a private simulator under $(BUILD)/demo and runs
 # each language's bindings/*/demo.sh against it.

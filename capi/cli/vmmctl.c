@@ -1,8 +1,8 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * vmmctl(8): create, destroy and list bhyve VMs through /dev/vmmctl (or a
- * vmmctl-sim(8) root), and run a command that owns a descriptor-scoped VM.
+ * vmmctl(1): create, destroy and list bhyve VMs through /dev/vmmctl (or a
+ * vmmctl-sim(1) root), and run a command that owns a descriptor-scoped VM.
  *
  * Exit status: 0 success, 1 an operation failed, EX_USAGE bad usage,
  * EX_UNAVAILABLE the control device could not be opened; for "run", 126 or

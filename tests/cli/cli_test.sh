@@ -1,6 +1,6 @@
 #! /usr/bin/env atf-sh
 #
-# vmmctl(8): every subcommand, its messages and exit statuses, against a
+# vmmctl(1): every subcommand, its messages and exit statuses, against a
 # private vmmctl-sim per test case.
 
 . "$VMMCTL_SRC/tests/lib/testsim.subr"

@@ -28,24 +28,24 @@ vmmctl_3_body()
 	lint vmmctl.3
 }
 
-vmmctl_8_head()
+vmmctl_1_head()
 {
-	atf_set descr "vmmctl.8 passes mandoc -T lint -W warning"
+	atf_set descr "vmmctl.1 passes mandoc -T lint -W warning"
 	atf_set require.progs mandoc
 }
-vmmctl_8_body()
+vmmctl_1_body()
 {
-	lint vmmctl.8
+	lint vmmctl.1
 }
 
-vmmctl_sim_8_head()
+vmmctl_sim_1_head()
 {
-	atf_set descr "vmmctl-sim.8 passes mandoc -T lint -W warning"
+	atf_set descr "vmmctl-sim.1 passes mandoc -T lint -W warning"
 	atf_set require.progs mandoc
 }
-vmmctl_sim_8_body()
+vmmctl_sim_1_body()
 {
-	lint vmmctl-sim.8
+	lint vmmctl-sim.1
 }
 
 api_documented_head()
@@ -79,37 +79,37 @@ api_documented_body()
 
 cli_documented_head()
 {
-	atf_set descr "vmmctl.8 documents every subcommand, VMMCTL_FD and exit status"
+	atf_set descr "vmmctl.1 documents every subcommand, VMMCTL_FD and exit status"
 	atf_set require.progs "mandoc col"
 }
 cli_documented_body()
 {
-	render vmmctl.8 >page.txt
+	render vmmctl.1 >page.txt
 	for w in create destroy list --json run version VMMCTL_FD VMMCTL_ROOT \
 	    "EXIT STATUS" ENVIRONMENT EXAMPLES 64 69 126 127 128; do
-		grep -q -- "$w" page.txt || atf_fail "vmmctl.8 lacks '$w'"
+		grep -q -- "$w" page.txt || atf_fail "vmmctl.1 lacks '$w'"
 	done
 }
 
 sim_documented_head()
 {
-	atf_set descr "vmmctl-sim.8 documents every option"
+	atf_set descr "vmmctl-sim.1 documents every option"
 	atf_set require.progs "mandoc col"
 }
 sim_documented_body()
 {
-	render vmmctl-sim.8 >page.txt
+	render vmmctl-sim.1 >page.txt
 	for w in --root --jail --uid-limit --pidfile -d --help SIGTERM \
 	    vmmctl_sim_proto.h jails/ vmm/; do
-		grep -q -- "$w" page.txt || atf_fail "vmmctl-sim.8 lacks '$w'"
+		grep -q -- "$w" page.txt || atf_fail "vmmctl-sim.1 lacks '$w'"
 	done
 }
 
 atf_init_test_cases()
 {
 	atf_add_test_case vmmctl_3
-	atf_add_test_case vmmctl_8
-	atf_add_test_case vmmctl_sim_8
+	atf_add_test_case vmmctl_1
+	atf_add_test_case vmmctl_sim_1
 	atf_add_test_case api_documented
 	atf_add_test_case cli_documented
 	atf_add_test_case sim_documented

@@ -10,7 +10,7 @@
  * SCM_RIGHTS share that ownership, as they share any open file.
  *
  * The same calls work against FreeBSD's /dev/vmmctl (a character device,
- * served with ioctl(2)) and against vmmctl-sim(8) (a unix socket at
+ * served with ioctl(2)) and against vmmctl-sim(1) (a unix socket at
  * <root>/vmmctl, served with its wire protocol).
  *
  * Conventions, for every function below:
@@ -75,7 +75,7 @@ int		vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out);
 
 /*
  * Adopt an open control descriptor, e.g. one inherited across exec(2)
- * (see VMMCTL_FD in vmmctl(8)) or received over SCM_RIGHTS.  On success the
+ * (see VMMCTL_FD in vmmctl(1)) or received over SCM_RIGHTS.  On success the
  * handle owns fd and closes it; on failure fd is left open and untouched.
  * The transport is chosen by fstat(2): a socket must be connected to a
  * vmmctl-sim.

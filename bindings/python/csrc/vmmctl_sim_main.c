@@ -2,7 +2,7 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * vmmctl-sim(8), the daemon: parses its options, daemonises, writes the pid
+ * vmmctl-sim(1), the daemon: parses its options, daemonises, writes the pid
  * file, turns signals into vmmctl_sim_stop() and runs the simulator host
  * (vmmctl_sim.h) in its main thread.  Everything else is the host's.
  *

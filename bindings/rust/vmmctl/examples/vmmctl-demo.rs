@@ -4,7 +4,7 @@
 //!
 //! Usage: `vmmctl-demo [ROOT]` (default: `$VMMCTL_ROOT`, else `/dev`).
 //! With `VMMCTL_FD` set to an inherited control descriptor, it adopts that
-//! descriptor instead of opening one (as vmmctl(8) does).
+//! descriptor instead of opening one (as vmmctl(1) does).
 
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
