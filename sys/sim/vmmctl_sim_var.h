@@ -2,9 +2,10 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * The simulator's internals, shared by the host (vmmctl_sim_host.c: the
- * kernel core, its OS hooks, the views and nodes under the root, the
- * public API) and the transport (vmmctl_sim_sock.c: endpoints, connections,
- * frames, the serving loop).  Not installed; not an API.
+ * kernel core, its OS hooks, the nodes, the public API), the root
+ * (vmmctl_sim_root.c: checks, lock, views' directories) and the transport
+ * (vmmctl_sim_sock.c: endpoints, connections, frames, the serving loop).
+ * Not installed; not an API.
  */
 
 #ifndef _VMMCTL_SIM_VAR_H_
@@ -26,7 +27,9 @@
 /* One endpoint: the host's /dev or a jail's, <root>[/jails/J]. */
 struct sim_ep {
 	struct vmmctl_kjail	*jail;		/* NULL: the host */
-	char			dir[PATH_MAX];
+	char			dir[PATH_MAX];	/* for messages and clients */
+	int			dirfd;		/* the view's directory */
+	int			vmmfd;		/* its vmm/ */
 	int			fd;		/* listening; -1 if not */
 	int			bound;		/* <dir>/vmmctl is ours */
 };
@@ -53,6 +56,12 @@ enum sim_state {
 struct vmmctl_sim {
 	char			root[PATH_MAX];	/* absolute, no trailing / */
 	enum sim_state		state;
+	int			rootfd;
+	int			lockfd;		/* the marker, flock'ed */
+	int			locked;		/* so the root is ours */
+	int			jailsfd;	/* <root>/jails */
+	int			parentfd;	/* the root's, if we made it */
+	char			root_leaf[NAME_MAX + 1];
 	int			root_made;	/* rmdir at free */
 	int			vmm_made;	/* <root>/vmm: ours to remove */
 	int			jails_made;	/* <root>/jails: likewise */
@@ -81,10 +90,14 @@ struct vmmctl_sim {
 int	sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
 int	sim_set_cloexec_nonblock(int fd);
+const char *sim_jail_leaf(const struct vmmctl_kjail *j);
+
+/* vmmctl_sim_root.c: the root, its lock, the views' directories. */
+int	sim_root_open(struct vmmctl_sim *sim);
+void	sim_root_close(struct vmmctl_sim *sim);
 
 /* vmmctl_sim_sock.c: the socket transport. */
 int	sim_sock_path(char *buf, size_t size, const char *dir);
-int	sim_sock_alive(const char *dir);
 int	sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep);
 int	sim_sock_adopt(struct vmmctl_sim *sim, int fd,
 	    const struct vmmctl_cred *cred);

@@ -192,6 +192,10 @@ not_a_socket_body()
 {
 	r=$(mkroot)
 	echo precious >"$r/vmmctl"
+	atf_check -s exit:1 -e match:'no simulator made it' "$sim_bin" --root "$r"
+	atf_check -o inline:'precious\n' cat "$r/vmmctl"
+	# Even where a simulator ran before, a file is not a leftover socket.
+	touch "$r/.vmmctl-sim.lock"
 	atf_check -s exit:1 -e match:'not a socket' "$sim_bin" --root "$r"
 	atf_check -o inline:'precious\n' cat "$r/vmmctl"
 }

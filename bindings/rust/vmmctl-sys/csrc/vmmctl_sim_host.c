@@ -3,9 +3,10 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * The simulator host: one instance of the kernel core (sys/kern) under a
- * root directory, its OS hooks, the views and device nodes under the root,
- * and the public API of vmmctl_sim.h.  The transport that carries requests
- * to the core is vmmctl_sim_sock.c; the daemon is vmmctl_sim_main.c.
+ * root directory, its OS hooks, the VMs' device nodes, and the public API
+ * of vmmctl_sim.h.  The root and its views' directories are
+ * vmmctl_sim_root.c; the transport that carries requests to the core is
+ * vmmctl_sim_sock.c; the daemon is vmmctl_sim_main.c.
  *
  * A VM's device node is a regular file <view>/vmm/<name>, mode 0600, owned
  * by its creator (when the host can chown), in the view of the creator's
@@ -103,21 +104,16 @@ os_priv_check(void *arg, const struct vmmctl_cred *cred, int priv)
 	return (EPERM);
 }
 
-/* "<root>[/jails/<jail>]/vmm/<name>" */
-static int
-entry_path(const struct vmmctl_sim *sim, const struct vmmctl_kjail *j,
-    const char *name, char *buf, size_t size)
+/* The view of jail j (NULL: the host). */
+static const struct sim_ep *
+view_of(const struct vmmctl_sim *sim, const struct vmmctl_kjail *j)
 {
-	int n;
+	size_t i;
 
-	if (j == NULL)
-		n = snprintf(buf, size, "%s/vmm/%s", sim->root, name);
-	else
-		n = snprintf(buf, size, "%s/jails/%s/vmm/%s", sim->root,
-		    vmmctl_kjail_name(j), name);
-	if (n < 0 || (size_t)n >= size)
-		return (ENAMETOOLONG);
-	return (0);
+	for (i = 0; i < sim->neps; i++)
+		if (sim->eps[i].jail == j)
+			return (&sim->eps[i]);
+	return (NULL);
 }
 
 /*
@@ -128,15 +124,14 @@ static void
 unpublish_below(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
     const struct vmmctl_kjail *stop, int all)
 {
-	char path[PATH_MAX];
+	const struct sim_ep *ep;
 	struct vmmctl_kjail *j;
 
 	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
 		if (!all && j == stop)
 			break;
-		if (entry_path(sim, j, vmmctl_kvm_name(vm), path,
-		    sizeof(path)) == 0)
-			(void)unlink(path);
+		if ((ep = view_of(sim, j)) != NULL && ep->vmmfd >= 0)
+			(void)unlinkat(ep->vmmfd, vmmctl_kvm_name(vm), 0);
 		if (j == NULL)
 			break;
 	}
@@ -146,14 +141,13 @@ static int
 publish_one(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
     const struct vmmctl_kjail *j)
 {
-	char path[PATH_MAX];
+	const struct sim_ep *ep;
 	int error, fd;
 
-	if ((error = entry_path(sim, j, vmmctl_kvm_name(vm), path,
-	    sizeof(path))) != 0)
-		return (error);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	if ((ep = view_of(sim, j)) == NULL || ep->vmmfd < 0)
+		return (ENXIO);
+	fd = openat(ep->vmmfd, vmmctl_kvm_name(vm), O_WRONLY | O_CREAT |
+	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return (errno);
 	error = 0;
@@ -171,7 +165,7 @@ publish_one(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
 		error = errno;
 	(void)close(fd);
 	if (error != 0)
-		(void)unlink(path);
+		(void)unlinkat(ep->vmmfd, vmmctl_kvm_name(vm), 0);
 	return (error);
 }
 
@@ -207,92 +201,6 @@ os_unpublish(void *arg, const struct vmmctl_kvm *vm)
 }
 
 /* ------------------------------------------------------------------ */
-/* File system helpers. */
-
-static void
-rmtree(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		(void)unlink(path);
-		return;
-	}
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			if (snprintf(sub, sizeof(sub), "%s/%s", path,
-			    de->d_name) >= (int)sizeof(sub))
-				continue;
-			rmtree(sub);
-		}
-		(void)closedir(d);
-	}
-	(void)rmdir(path);
-}
-
-static int
-path_join(char *buf, size_t size, const char *a, const char *b)
-{
-	int n;
-
-	n = snprintf(buf, size, "%s/%s", a, b);
-	if (n < 0 || (size_t)n >= size)
-		return (ENAMETOOLONG);
-	return (0);
-}
-
-/*
- * A directory that unprivileged clients must reach (sockets, views):
- * 0755 when this call made it; an existing one is left as it is.
- */
-static int
-mkdir_0755(const char *path, int *made)
-{
-
-	if (mkdir(path, 0755) != 0) {
-		if (errno != EEXIST)
-			return (errno);
-		if (made != NULL)
-			*made = 0;
-		return (0);
-	}
-	if (made != NULL)
-		*made = 1;
-	if (chmod(path, 0755) != 0)
-		return (errno);
-	return (0);
-}
-
-/* mkdir -p; *made is set when the last component was made. */
-static int
-mkdirs(const char *path, int *made)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (strlen(path) >= sizeof(buf))
-		return (ENAMETOOLONG);
-	strcpy(buf, path);
-	for (p = buf + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return (errno);
-		*p = '/';
-	}
-	return (mkdir_0755(buf, made));
-}
-
-/* ------------------------------------------------------------------ */
 /* Views: one endpoint per jail. */
 
 static struct sim_ep *
@@ -308,7 +216,7 @@ ep_add(struct vmmctl_sim *sim, struct vmmctl_kjail *j)
 	ep = &eps[sim->neps];
 	memset(ep, 0, sizeof(*ep));
 	ep->jail = j;
-	ep->fd = -1;
+	ep->fd = ep->dirfd = ep->vmmfd = -1;
 	if (j == NULL)
 		n = snprintf(ep->dir, sizeof(ep->dir), "%s", sim->root);
 	else
@@ -321,8 +229,8 @@ ep_add(struct vmmctl_sim *sim, struct vmmctl_kjail *j)
 }
 
 /* The last component of a jail's full name. */
-static const char *
-jail_leaf(const struct vmmctl_kjail *j)
+const char *
+sim_jail_leaf(const struct vmmctl_kjail *j)
 {
 	const char *name, *slash;
 
@@ -343,7 +251,7 @@ ep_find_child(struct vmmctl_sim *sim, const struct vmmctl_kjail *parent,
 		ep = &sim->eps[i];
 		if (ep->jail != NULL &&
 		    vmmctl_kjail_parent(ep->jail) == parent &&
-		    strcmp(jail_leaf(ep->jail), name) == 0)
+		    strcmp(sim_jail_leaf(ep->jail), name) == 0)
 			return (ep);
 	}
 	return (NULL);
@@ -413,85 +321,21 @@ root_set(struct vmmctl_sim *sim, const char *arg)
 	return (0);
 }
 
-/* The previous run's leftovers, ours to remove. */
-static int
-root_clear(struct vmmctl_sim *sim)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int error;
-
-	if ((error = sim_sock_path(path, sizeof(path), sim->root)) != 0)
-		return (sim_fail(sim, error, "%s/vmmctl", sim->root));
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return (sim_fail(sim, EEXIST, "%s exists and is not a "
-			    "socket", path));
-		(void)unlink(path);
-	}
-	if (path_join(path, sizeof(path), sim->root, "vmm") == 0)
-		rmtree(path);
-	if (path_join(path, sizeof(path), sim->root, "jails") == 0)
-		rmtree(path);
-	return (0);
-}
-
 /*
- * Checks, then makes the root ready: refuses a socket path that does not
- * fit sun_path, a root another simulator serves, and an unwritable root.
+ * Every endpoint's address must fit a unix socket address: refused before
+ * anything is made.
  */
 static int
-root_prepare(struct vmmctl_sim *sim)
+root_check_paths(struct vmmctl_sim *sim)
 {
 	char path[PATH_MAX];
-	struct stat st;
 	size_t i;
-	int error;
 
 	for (i = 0; i < sim->neps; i++)
 		if (sim_sock_path(path, sizeof(path), sim->eps[i].dir) != 0)
 			return (sim_fail(sim, ENAMETOOLONG, "socket path "
 			    "%s/vmmctl is longer than a unix socket address "
 			    "takes", sim->eps[i].dir));
-	if (stat(sim->root, &st) != 0) {
-		if (errno != ENOENT)
-			return (sim_fail(sim, errno, "%s", sim->root));
-		if ((error = mkdirs(sim->root, &sim->root_made)) != 0)
-			return (sim_fail(sim, error, "%s", sim->root));
-	} else if (!S_ISDIR(st.st_mode))
-		return (sim_fail(sim, ENOTDIR, "%s", sim->root));
-	if (sim_sock_alive(sim->root))
-		return (sim_fail(sim, EADDRINUSE, "another simulator already "
-		    "serves %s/vmmctl", sim->root));
-	if (access(sim->root, W_OK | X_OK) != 0)
-		return (sim_fail(sim, errno, "%s", sim->root));
-	if ((error = root_clear(sim)) != 0)
-		return (error);
-	/* A real write test: access(2) says yes to root on read-only mounts. */
-	if ((error = path_join(path, sizeof(path), sim->root, "vmm")) != 0 ||
-	    (error = mkdir_0755(path, &sim->vmm_made)) != 0)
-		return (sim_fail(sim, error, "%s/vmm", sim->root));
-	if (sim->neps > 1 &&
-	    ((error = path_join(path, sizeof(path), sim->root, "jails")) != 0 ||
-	    (error = mkdir_0755(path, &sim->jails_made)) != 0))
-		return (sim_fail(sim, error, "%s/jails", sim->root));
-	return (0);
-}
-
-/* A jail's /dev: <root>/jails/J and its vmm/ (the transport binds later). */
-static int
-view_prepare(struct vmmctl_sim *sim, const struct sim_ep *ep)
-{
-	char vmm[PATH_MAX];
-	int error;
-
-	if (ep->jail == NULL)
-		return (0);
-	if ((error = mkdir_0755(ep->dir, NULL)) != 0)
-		return (sim_fail(sim, error, "%s", ep->dir));
-	if ((error = path_join(vmm, sizeof(vmm), ep->dir, "vmm")) != 0 ||
-	    (error = mkdir_0755(vmm, NULL)) != 0)
-		return (sim_fail(sim, error, "%s/vmm", ep->dir));
 	return (0);
 }
 
@@ -499,21 +343,12 @@ view_prepare(struct vmmctl_sim *sim, const struct sim_ep *ep)
 static void
 root_teardown(struct vmmctl_sim *sim)
 {
-	char path[PATH_MAX];
 
 	sim_sock_close(sim);		/* releases every open file */
 	if (sim->kern != NULL)
 		vmmctl_kern_fini(sim->kern);	/* unpublishes every VM */
 	sim->kern = NULL;
-	if (sim->vmm_made &&
-	    path_join(path, sizeof(path), sim->root, "vmm") == 0)
-		rmtree(path);
-	if (sim->jails_made &&
-	    path_join(path, sizeof(path), sim->root, "jails") == 0)
-		rmtree(path);
-	if (sim->root_made)
-		(void)rmdir(sim->root);
-	sim->vmm_made = sim->jails_made = sim->root_made = 0;
+	sim_root_close(sim);
 }
 
 /* ------------------------------------------------------------------ */
@@ -545,6 +380,7 @@ vmmctl_sim_new(const char *root, struct vmmctl_sim **simp)
 	if ((sim = calloc(1, sizeof(*sim))) == NULL)
 		return (ENOMEM);
 	sim->spare_fd = sim->wake[0] = sim->wake[1] = -1;
+	sim->rootfd = sim->lockfd = sim->jailsfd = sim->parentfd = -1;
 	sim->uid = getuid();
 	sim->euid = geteuid();
 	sim->egid = getegid();
@@ -627,11 +463,10 @@ vmmctl_sim_listen(struct vmmctl_sim *sim)
 		vmmctl_kern_set_uid_limit(sim->kern, sim->uid_limit);
 	if ((error = wake_open(sim)) != 0)
 		return (sim_fail(sim, error, "pipe"));
-	if ((error = root_prepare(sim)) != 0)
+	if ((error = root_check_paths(sim)) != 0 ||
+	    (error = sim_root_open(sim)) != 0)
 		goto fail;
 	for (i = 0; i < sim->neps; i++) {
-		if ((error = view_prepare(sim, &sim->eps[i])) != 0)
-			goto fail;
 		if ((error = sim_sock_listen(sim, &sim->eps[i])) != 0) {
 			(void)sim_fail(sim, error, "%s/vmmctl",
 			    sim->eps[i].dir);

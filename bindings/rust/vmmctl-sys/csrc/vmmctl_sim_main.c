@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * vmmctl-sim(1), the daemon: parses its options, daemonises, writes the pid
- * file, turns signals into vmmctl_sim_stop() and runs the simulator host
+ * file, turns SIGTERM, SIGINT and SIGHUP into vmmctl_sim_stop() and runs
+ * the simulator host
  * (vmmctl_sim.h) in its main thread.  Everything else is the host's.
  *
  * vmmctl_sim_main() is the whole program, so that a binding's own
@@ -12,6 +13,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -155,22 +157,26 @@ configure(const struct opts *o, struct vmmctl_sim **simp)
 	return (0);
 }
 
+/*
+ * Written whole into a new file (mkstemp: O_CREAT | O_EXCL, so never
+ * through a planted link), then renamed over path (rename replaces a
+ * link, never follows it): a reader never sees half a pid.
+ */
 static int
 write_pidfile(const char *path, pid_t pid)
 {
-	char tmp[PATH_MAX];
-	FILE *fp;
-	int error;
+	char tmp[PATH_MAX], buf[32];
+	int error, fd, n;
 
-	/* Written whole, then renamed: a reader never sees half a pid. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return (ENAMETOOLONG);
-	if ((fp = fopen(tmp, "w")) == NULL)
+	if ((fd = mkstemp(tmp)) < 0)
 		return (errno);
-	error = 0;
-	if (fprintf(fp, "%ld\n", (long)pid) < 0)
-		error = EIO;
-	if (fclose(fp) != 0 && error == 0)
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	error = errno = 0;
+	if (fchmod(fd, 0644) != 0 || write(fd, buf, (size_t)n) != n)
+		error = errno != 0 ? errno : EIO;
+	if (close(fd) != 0 && error == 0)
 		error = errno;
 	if (error == 0 && rename(tmp, path) != 0)
 		error = errno;
@@ -242,7 +248,8 @@ signals_setup(void)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 ||
-	    sigaction(SIGINT, &sa, NULL) != 0)
+	    sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGHUP, &sa, NULL) != 0)
 		return (errno);
 	/* The host sends with MSG_NOSIGNAL; this covers the rest. */
 	sa.sa_handler = SIG_IGN;

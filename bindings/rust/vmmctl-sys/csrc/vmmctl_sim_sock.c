@@ -63,22 +63,6 @@ sim_sock_path(char *buf, size_t size, const char *dir)
 	return (0);
 }
 
-/* 1 when something accepts connections at <dir>/vmmctl. */
-int
-sim_sock_alive(const char *dir)
-{
-	struct sockaddr_un sun;
-	int fd, ok;
-
-	if (sun_fill(&sun, dir) != 0)
-		return (0);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return (0);
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	(void)close(fd);
-	return (ok);
-}
-
 static int
 nosigpipe(int fd)
 {
@@ -93,30 +77,62 @@ nosigpipe(int fd)
 	return (0);
 }
 
-int
-sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep)
+/*
+ * Binds fd to <ep's view>/vmmctl through the view's directory descriptor,
+ * so that no path is walked again: bindat(2) where there is one, the
+ * descriptor's /proc/self/fd name on Linux, the path elsewhere (the view
+ * is the simulator's own directory, which nobody else may write).
+ */
+static int
+bind_at(int fd, const struct sim_ep *ep)
 {
 	struct sockaddr_un sun;
 	int error;
 
 	if ((error = sun_fill(&sun, ep->dir)) != 0)
 		return (error);
+#if defined(__FreeBSD__)
+	memset(sun.sun_path, 0, sizeof(sun.sun_path));
+	strcpy(sun.sun_path, "vmmctl");
+	return (bindat(ep->dirfd, fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) != 0 ? errno : 0);
+#elif defined(__linux__)
+	{
+		struct sockaddr_un at;
+		struct stat st;
+
+		memset(&at, 0, sizeof(at));
+		at.sun_family = AF_UNIX;
+		(void)snprintf(at.sun_path, sizeof(at.sun_path),
+		    "/proc/self/fd/%d/vmmctl", ep->dirfd);
+		if (stat("/proc/self/fd", &st) == 0)
+			return (bind(fd, (struct sockaddr *)&at,
+			    sizeof(at)) != 0 ? errno : 0);
+	}
+#endif
+	return (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ?
+	    errno : 0);
+}
+
+int
+sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep)
+{
+	int error;
+
 	if (sim->pfd == NULL && (sim->pfd = calloc(1 + sim->neps,
 	    sizeof(*sim->pfd))) == NULL)
 		return (ENOMEM);
 	if (sim->spare_fd < 0)
 		sim->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	(void)unlink(sun.sun_path);
 	if ((ep->fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 		return (errno);
-	if ((error = sim_set_cloexec_nonblock(ep->fd)) != 0)
+	if ((error = sim_set_cloexec_nonblock(ep->fd)) != 0 ||
+	    (error = bind_at(ep->fd, ep)) != 0)
 		goto fail;
-	if (bind(ep->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		error = errno;
-		goto fail;
-	}
 	ep->bound = 1;
-	if (chmod(sun.sun_path, 0666) != 0 || listen(ep->fd, 128) != 0) {
+	/* The socket just made: never a link, whatever the umask. */
+	if (fchmodat(ep->dirfd, "vmmctl", 0666, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    listen(ep->fd, 128) != 0) {
 		error = errno;
 		goto fail;
 	}
@@ -509,7 +525,6 @@ sim_sock_serve(struct vmmctl_sim *sim)
 void
 sim_sock_close(struct vmmctl_sim *sim)
 {
-	char path[PATH_MAX];
 	struct sim_ep *ep;
 	size_t i;
 
@@ -520,9 +535,8 @@ sim_sock_close(struct vmmctl_sim *sim)
 		if (ep->fd >= 0)
 			(void)close(ep->fd);
 		ep->fd = -1;
-		if (ep->bound &&
-		    sim_sock_path(path, sizeof(path), ep->dir) == 0)
-			(void)unlink(path);
+		if (ep->bound && ep->dirfd >= 0)
+			(void)unlinkat(ep->dirfd, "vmmctl", 0);
 		ep->bound = 0;
 	}
 	free(sim->conns);
