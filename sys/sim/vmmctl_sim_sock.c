@@ -77,10 +77,12 @@ nosigpipe(int fd)
 }
 
 /*
- * Binds fd to <ep's view>/vmmctl through the view's directory descriptor,
- * so that no path is walked again: bindat(2) where there is one, the
- * descriptor's /proc/self/fd name on Linux, the path elsewhere (the view
- * is the simulator's own directory, which nobody else may write).
+ * Binds fd to <ep's view>/vmmctl by its path: the address clients see (and
+ * vmmctl_from_fd() reads back from the peer's name) must be that path.  The
+ * view is the simulator's own directory, which nobody else may write, and
+ * bind(2) never follows or replaces an existing name; the mode is then set
+ * through the view's descriptor, so a path swapped on the way can only
+ * make the start fail.
  */
 static int
 bind_at(int fd, const struct sim_ep *ep)
@@ -90,25 +92,6 @@ bind_at(int fd, const struct sim_ep *ep)
 
 	if ((error = sun_fill(&sun, ep->dir)) != 0)
 		return (error);
-#if defined(__FreeBSD__)
-	memset(sun.sun_path, 0, sizeof(sun.sun_path));
-	strcpy(sun.sun_path, "vmmctl");
-	return (bindat(ep->dirfd, fd, (struct sockaddr *)&sun,
-	    sizeof(sun)) != 0 ? errno : 0);
-#elif defined(__linux__)
-	{
-		struct sockaddr_un at;
-		struct stat st;
-
-		memset(&at, 0, sizeof(at));
-		at.sun_family = AF_UNIX;
-		(void)snprintf(at.sun_path, sizeof(at.sun_path),
-		    "/proc/self/fd/%d/vmmctl", ep->dirfd);
-		if (stat("/proc/self/fd", &st) == 0)
-			return (bind(fd, (struct sockaddr *)&at,
-			    sizeof(at)) != 0 ? errno : 0);
-	}
-#endif
 	return (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ?
 	    errno : 0);
 }
