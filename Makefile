@@ -51,7 +51,7 @@ BINDINGS_TARGETS :=	# "make bindings": regenerate committed generated files
 BENCH_TARGETS	:=
 CLEAN_DIRS	:= $(SRCROOT)/build $(SRCROOT)/build-san
 
-.PHONY: all deps test demo bench bindings install clean
+.PHONY: all deps test test-prep demo bench bindings install clean
 .DEFAULT_GOAL	:= all
 
 include $(wildcard $(SRCROOT)/mk/*.mk)
@@ -71,7 +71,12 @@ export LSAN_OPTIONS	:= suppressions=$(SRCROOT)/tests/lsan.supp:print_suppression
 export UBSAN_OPTIONS	:= print_stacktrace=1:halt_on_error=1
 endif
 
-test: all $(TEST_PREP)
+# test-prep builds what Kyua runs, for running a part of the tree by hand:
+#   make test-prep && cd build/tests && kyua test --kyuafile ../../tests/Kyuafile \
+#       --build-root . sim capi
+test-prep: all $(TEST_PREP)
+
+test: test-prep
 	@sh $(SRCROOT)/tests/run-kyua.sh "$(SRCROOT)" "$(BUILD)"
 
 # Not "all": that builds the bindings and first runs deps (apt, pip, cargo,

@@ -216,6 +216,12 @@ vmmctl_close(vmmctl_t *h)
 	if (h == NULL)
 		return (0);
 	rc = close(h->fd);
+	/*
+	 * Over the sim, the release a last close causes happens in the sim:
+	 * wait until it is complete, as the kernel's last close(2) does.
+	 */
+	if (h->transport == VMMCTL_TR_SIM && h->root != NULL)
+		vmmctl_sim_settle(h->root);
 	(void)pthread_mutex_destroy(&h->lock);
 	free(h->root);
 	free(h);

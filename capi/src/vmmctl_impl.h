@@ -31,14 +31,13 @@ struct vmmctl {
 	int			fd;
 	enum vmmctl_transport	transport;
 	/*
-	 * Serialises request/reply exchanges on the sim socket, so that one
-	 * thread never reads another's reply.  Unused by the ioctl transport.
+	 * The sim connection's lasting error, under lock: set once the
+	 * connection is gone (the sim died, or broke the protocol), so every
+	 * later request fails the same way.  Requests themselves need no
+	 * lock (each has its own reply channel).  Unused by the ioctl
+	 * transport.
 	 */
 	pthread_mutex_t		lock;
-	/*
-	 * Set once a sim exchange failed mid-frame: the stream can no longer
-	 * be parsed, so every later request fails the same way.
-	 */
 	int			broken;
 	char			*root;	/* the directory holding vmmctl, vmm/ */
 };
@@ -53,6 +52,7 @@ int	vmmctl_dev_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 
 /* vmmctl_sim.c */
 int	vmmctl_sim_connect(const char *path, int inherit, int *fdp);
+void	vmmctl_sim_settle(const char *root);
 int	vmmctl_sim_probe(int fd, char **rootp);
 int	vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 int	vmmctl_sim_sync(struct vmmctl *h);

@@ -35,15 +35,23 @@ struct sim_ep {
 };
 
 /*
- * One connection: one open file description.  buf comes first, so the
- * payload (at offset 20) is aligned as the core's structures need.
+ * One connection: one open file description.  Each message on it is one
+ * request with its own reply channel and its sender's credentials
+ * (vmmctl_sim_proto.h).  buf comes first, so the payload (at offset 20) is
+ * aligned as the core's structures need.
  */
 struct sim_conn {
 	unsigned char		buf[SIM_FRAME_MAX];
-	size_t			have;		/* bytes of the frame in buf */
+	size_t			have;		/* bytes of the message taken */
 	int			fd;
 	int			hangup;		/* close at the next sweep */
-	struct vmmctl_cred	cred;
+	int			reply_fd;	/* the message's channel */
+	int			bad;		/* the message's protocol error */
+	int			have_cred;	/* the message carried them */
+	int			fixed_cred;	/* adopted with fixed cred */
+	int			over_cap;	/* its user has too many open */
+	struct vmmctl_cred	cred;		/* at connect; the jail */
+	struct vmmctl_cred	rcred;		/* of the message's sender */
 	struct vmmctl_kfile	*file;		/* NULL until OPEN */
 };
 
@@ -80,6 +88,7 @@ struct vmmctl_sim {
 	size_t			conncap;
 	struct pollfd		*pfd;		/* wake, eps, conns */
 	int			spare_fd;	/* for EMFILE on accept */
+	size_t			conn_cap;	/* open files per uid */
 	int			wake[2];	/* vmmctl_sim_stop() writes */
 	pthread_t		thread;
 	int			threaded;	/* thread is to be joined */
@@ -100,7 +109,7 @@ void	sim_root_close(struct vmmctl_sim *sim);
 int	sim_sock_path(char *buf, size_t size, const char *dir);
 int	sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep);
 int	sim_sock_adopt(struct vmmctl_sim *sim, int fd,
-	    const struct vmmctl_cred *cred);
+	    const struct vmmctl_cred *cred, int fixed);
 int	sim_sock_round(struct vmmctl_sim *sim, int timeout);
 int	sim_sock_serve(struct vmmctl_sim *sim);
 void	sim_sock_close(struct vmmctl_sim *sim);

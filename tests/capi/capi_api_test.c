@@ -335,7 +335,7 @@ ATF_TC_BODY(open_refused, tc)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
-	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) != -1);
 	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	(void)close(lfd);	/* the socket file stays, unserved */
 	REQUIRE_ERR(vmmctl_open(dir, 0, &h), ECONNREFUSED);
@@ -424,6 +424,30 @@ ATF_TC_BODY(open_hangup, tc)
 	open_against_fake(NULL, 0, ECONNRESET);
 }
 
+/* A simulator of protocol 1 (a stream socket): another version, EPROTO. */
+ATF_TC_WITHOUT_HEAD(open_old_protocol);
+ATF_TC_BODY(open_old_protocol, tc)
+{
+	char dir[64];
+	struct sockaddr_un sun;
+	vmmctl_t *h = NULL;
+	int lfd;
+
+	tmpdir_make(dir, sizeof(dir));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
+	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	ATF_REQUIRE(listen(lfd, 1) == 0);
+	REQUIRE_ERR(vmmctl_open(dir, 0, &h), EPROTO);
+	ATF_CHECK(h == NULL);
+	ATF_CHECK(strstr(vmmctl_strerror(EPROTO), "protocol version") != NULL);
+	(void)close(lfd);
+	(void)unlink(sun.sun_path);
+	(void)rmdir(dir);
+}
+
 ATF_TC_WITHOUT_HEAD(open_sends_open_frame);
 ATF_TC_BODY(open_sends_open_frame, tc)
 {
@@ -431,14 +455,14 @@ ATF_TC_BODY(open_sends_open_frame, tc)
 	struct sockaddr_un sun;
 	struct vmmctl_sim_hdr hdr, r;
 	vmmctl_t *h = NULL;
-	int lfd, cfd;
+	int lfd, cfd, chan;
 	pid_t pid;
 
 	tmpdir_make(dir, sizeof(dir));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
-	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) != -1);
 	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	ATF_REQUIRE(listen(lfd, 1) == 0);
 	/* The client runs in a child; this process plays the sim. */
@@ -448,8 +472,7 @@ ATF_TC_BODY(open_sends_open_frame, tc)
 		_exit(vmmctl_open(dir, 0, &h) == 0 ? 0 : 1);
 	}
 	ATF_REQUIRE((cfd = accept(lfd, NULL, NULL)) != -1);
-	ATF_REQUIRE(recv(cfd, &hdr, sizeof(hdr), MSG_WAITALL) ==
-	    (ssize_t)sizeof(hdr));
+	ATF_REQUIRE_EQ(fake_recv(cfd, &hdr, &chan), 0);
 	ATF_CHECK_EQ(hdr.magic, VMMCTL_SIM_MAGIC);
 	ATF_CHECK_EQ(hdr.version, VMMCTL_SIM_VERSION);
 	ATF_CHECK_EQ(hdr.type, VMMCTL_SIM_T_OPEN);
@@ -460,7 +483,8 @@ ATF_TC_BODY(open_sends_open_frame, tc)
 	r.magic = VMMCTL_SIM_MAGIC;
 	r.version = VMMCTL_SIM_VERSION;
 	r.type = VMMCTL_SIM_T_REPLY;
-	ATF_REQUIRE(write(cfd, &r, sizeof(r)) == (ssize_t)sizeof(r));
+	ATF_REQUIRE(send(chan, &r, sizeof(r), 0) == (ssize_t)sizeof(r));
+	(void)close(chan);
 	fake_server_wait(pid);
 	(void)close(cfd);
 	(void)close(lfd);
@@ -535,12 +559,9 @@ ATF_TC_BODY(reply_wrong_size, tc)
 	(void)rmdir(dir);
 }
 
-/*
- * Replies that arrive one byte at a time: the client must assemble them.
- * The IOC_OUT payload is copied back into the caller's argument.
- */
-ATF_TC_WITHOUT_HEAD(short_reads);
-ATF_TC_BODY(short_reads, tc)
+/* The IOC_OUT payload of a reply is copied back into the caller's argument. */
+ATF_TC_WITHOUT_HEAD(reply_payload_copied);
+ATF_TC_BODY(reply_payload_copied, tc)
 {
 	char dir[64], path[128];
 	struct {
@@ -560,7 +581,7 @@ ATF_TC_BODY(short_reads, tc)
 	strcpy(r.payload.name, "from-the-sim");
 	r.payload.flags = 0x1;
 	tmpdir_make(dir, sizeof(dir));
-	pid = fake_server_slow(dir, &r, sizeof(r));
+	pid = fake_server(dir, &r, sizeof(r));
 	REQUIRE_OK(vmmctl_open(dir, 0, &h));
 	memset(&vc, 0, sizeof(vc));
 	strcpy(vc.name, "asked");
@@ -644,10 +665,10 @@ ATF_TC_BODY(from_fd_other_server, tc)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/other", dir);
-	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) != -1);
 	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	ATF_REQUIRE(listen(lfd, 1) == 0);
-	ATF_REQUIRE((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE((fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) != -1);
 	ATF_REQUIRE(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	REQUIRE_ERR(vmmctl_from_fd(fd, &h), ENODEV);
 	ATF_CHECK(fd_is_open(fd));
@@ -683,9 +704,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, open_oversized_reply);
 	ATF_TP_ADD_TC(tp, open_hangup);
 	ATF_TP_ADD_TC(tp, open_sends_open_frame);
+	ATF_TP_ADD_TC(tp, open_old_protocol);
 	ATF_TP_ADD_TC(tp, server_gone_after_open);
 	ATF_TP_ADD_TC(tp, reply_wrong_size);
-	ATF_TP_ADD_TC(tp, short_reads);
+	ATF_TP_ADD_TC(tp, reply_payload_copied);
 	ATF_TP_ADD_TC(tp, from_fd_bad);
 	ATF_TP_ADD_TC(tp, from_fd_regular_file);
 	ATF_TP_ADD_TC(tp, from_fd_other_server);

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -163,6 +164,41 @@ ATF_TC_BODY(scoping, tc)
 	ATF_CHECK(!listed(a, "other"));
 	ATF_CHECK(!listed(a, "scoped"));
 	REQUIRE_OK(vmmctl_close(a));
+	sim_stop(&ts);
+}
+
+/*
+ * vmmctl_close returns only once the release it caused is complete, as
+ * the kernel's last close(2): the node is gone when it returns, from this
+ * process's own view, with no request in between (1,000 rounds).
+ */
+ATF_TC(close_is_complete);
+ATF_TC_HEAD(close_is_complete, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr", "1,000 rounds of open, scoped create, "
+	    "close, then access(<root>/vmm/NAME): never a node left");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(close_is_complete, tc)
+{
+	char path[PATH_MAX];
+	struct testsim ts;
+	vmmctl_t *h;
+	int i, left;
+
+	sim_start(&ts, NULL);
+	ATF_REQUIRE(snprintf(path, sizeof(path), "%s/vmm/vm", ts.root) <
+	    (int)sizeof(path));
+	for (i = left = 0; i < 1000; i++) {
+		h = open_ok(ts.root, 0);
+		REQUIRE_OK(vmmctl_create(h, "vm", 0));
+		REQUIRE_OK(vmmctl_close(h));
+		if (access(path, F_OK) == 0)
+			left++;
+	}
+	ATF_CHECK_EQ_MSG(left, 0, "%d of 1000 closes returned before their "
+	    "release", left);
 	sim_stop(&ts);
 }
 
@@ -1078,6 +1114,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bad_names);
 	ATF_TP_ADD_TC(tp, names_global);
 	ATF_TP_ADD_TC(tp, scoping);
+	ATF_TP_ADD_TC(tp, close_is_complete);
 	ATF_TP_ADD_TC(tp, dup_shares_ownership);
 	ATF_TP_ADD_TC(tp, list_erange);
 	ATF_TP_ADD_TC(tp, list_many);

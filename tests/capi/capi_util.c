@@ -250,40 +250,70 @@ recv_fd(int sock)
 	return (fd);
 }
 
-static void
-fake_serve(int lfd, const void *reply, size_t len, int slow)
+int
+fake_recv(int cfd, struct vmmctl_sim_hdr *hdr, int *chanp)
 {
-	struct timespec ms = { 0, 1000000 };
-	struct vmmctl_sim_hdr hdr;
-	size_t got = 0;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int)) + 256];
+	} cbuf;
+	unsigned char buf[sizeof(*hdr) + VMMCTL_SIM_MAX_PAYLOAD];
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
 	ssize_t n;
-	int cfd;
+
+	*chanp = -1;
+	iov.iov_base = buf;
+	iov.iov_len = sizeof(buf);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	if ((n = recvmsg(cfd, &msg, 0)) < (ssize_t)sizeof(*hdr))
+		return (-1);
+	memcpy(hdr, buf, sizeof(*hdr));
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS)
+			memcpy(chanp, CMSG_DATA(cm), sizeof(int));
+	return (*chanp >= 0 ? 0 : -1);
+}
+
+/*
+ * Plays a simulator for one connection: the script holds the replies, one
+ * after the other (each a header and its hdr.len payload bytes); each
+ * request gets the next one on its own channel.  Then it hangs up.
+ */
+static void
+fake_serve(int lfd, const void *script, size_t len)
+{
+	const unsigned char *p = script;
+	struct vmmctl_sim_hdr hdr, r;
+	size_t off, rlen;
+	int cfd, chan;
 
 	if ((cfd = accept(lfd, NULL, NULL)) == -1)
 		_exit(2);
-	while (got < sizeof(hdr)) {
-		n = read(cfd, (char *)&hdr + got, sizeof(hdr) - got);
-		if (n <= 0)
+	for (off = 0; script != NULL && off < len; off += rlen) {
+		if (fake_recv(cfd, &hdr, &chan) != 0)
 			_exit(3);
-		got += (size_t)n;
-	}
-	if (reply != NULL && !slow && write(cfd, reply, len) != (ssize_t)len)
-		_exit(4);
-	/* Byte by byte, so that the client sees short reads. */
-	for (got = 0; reply != NULL && slow && got < len; got++) {
-		if (write(cfd, (const char *)reply + got, 1) != 1)
+		memcpy(&r, p + off, sizeof(r));
+		rlen = sizeof(r) + r.len;
+		if (off + rlen > len)
+			rlen = len - off;
+		if (send(chan, p + off, rlen, 0) != (ssize_t)rlen)
 			_exit(4);
-		(void)nanosleep(&ms, NULL);
+		(void)close(chan);
 	}
-	/* Let the client read the reply before the hang-up. */
-	(void)shutdown(cfd, SHUT_WR);
-	while (read(cfd, &hdr, sizeof(hdr)) > 0)
-		;
+	if (script == NULL && fake_recv(cfd, &hdr, &chan) != 0)
+		_exit(3);
 	_exit(0);
 }
 
-static pid_t
-fake_start(const char *dir, const void *reply, size_t len, int slow)
+pid_t
+fake_server(const char *dir, const void *reply, size_t len)
 {
 	struct sockaddr_un sun;
 	pid_t pid;
@@ -292,28 +322,14 @@ fake_start(const char *dir, const void *reply, size_t len, int slow)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
-	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	ATF_REQUIRE((lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) != -1);
 	ATF_REQUIRE(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	ATF_REQUIRE(listen(lfd, 4) == 0);
 	ATF_REQUIRE((pid = fork()) != -1);
 	if (pid == 0)
-		fake_serve(lfd, reply, len, slow);
+		fake_serve(lfd, reply, len);
 	(void)close(lfd);
 	return (pid);
-}
-
-pid_t
-fake_server(const char *dir, const void *reply, size_t len)
-{
-
-	return (fake_start(dir, reply, len, 0));
-}
-
-pid_t
-fake_server_slow(const char *dir, const void *reply, size_t len)
-{
-
-	return (fake_start(dir, reply, len, 1));
 }
 
 void

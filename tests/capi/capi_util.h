@@ -64,14 +64,16 @@ void	send_fd(int sock, int fd);
 int	recv_fd(int sock);
 
 /*
- * A fake server at <dir>/vmmctl that accepts one connection, reads one
- * header and answers with reply (sizeof struct vmmctl_sim_hdr bytes;
- * NULL: hang up without answering).  Returns the server's pid.
+ * A fake server at <dir>/vmmctl (protocol 2) that accepts one connection
+ * and answers its requests, each on its own channel, with the replies of
+ * script, one after the other (each a header and hdr.len payload bytes; a
+ * short last one is sent as it is); then it hangs up.  NULL: it takes one
+ * request and hangs up without answering.  Returns the server's pid.
  */
-pid_t	fake_server(const char *dir, const void *reply, size_t len);
-/* The same, writing the reply one byte per write(2). */
-pid_t	fake_server_slow(const char *dir, const void *reply, size_t len);
+pid_t	fake_server(const char *dir, const void *script, size_t len);
 void	fake_server_wait(pid_t pid);
+/* One request on cfd: its header and its reply channel (0), or -1. */
+int	fake_recv(int cfd, struct vmmctl_sim_hdr *hdr, int *chanp);
 
 /* Privilege-drop helpers: 1 if running as root (so setuid works). */
 int	is_root(void);

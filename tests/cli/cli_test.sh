@@ -30,6 +30,7 @@ sim_case list_novmm "list with no ROOT/vmm (FreeBSD: no VM yet) is empty"
 sim_case list_sorted "list is sorted by bytes"
 sim_case list_json "list --json is valid JSON for any byte in a name"
 sim_case run_visible "run: the VM exists during the command, not after"
+sim_case run_close_complete "run: once it returns, the VM's node is gone (1,000 rounds)"
 sim_case run_status "run: the command's exit status is vmmctl's"
 sim_case run_fd "run: VMMCTL_FD names an inherited control descriptor"
 sim_case run_adopt "run: the command adopts VMMCTL_FD and creates more scoped VMs"
@@ -222,6 +223,21 @@ run_visible_body()
 	atf_check -s exit:0 -o inline:"other\nscoped1\n" -e empty \
 	    "$V" -r "$TESTSIM_ROOT" run scoped1 "$V" list
 	expect_names "other "
+	testsim_stop
+}
+
+run_close_complete_body()
+{
+	testsim_start
+	i=0
+	left=0
+	while [ "$i" -lt 1000 ]; do
+		"$V" -r "$TESTSIM_ROOT" run vm -- true ||
+		    atf_fail "run failed in round $i"
+		[ -e "$TESTSIM_ROOT/vmm/vm" ] && left=$((left + 1))
+		i=$((i + 1))
+	done
+	atf_check_equal 0 "$left"
 	testsim_stop
 }
 

@@ -6,9 +6,10 @@
  * The target links the simulator library (libvmmctl_sim.a) and drives its
  * socket transport exactly as the serving thread does, one round at a time
  * (sim_sock_round), over connections it adopts itself (sim_sock_adopt):
- * each input drives up to four connections, each a socketpair whose sim end
- * is adopted with a fuzzer-chosen endpoint and uid, and chunks of bytes are
- * written into a client end at fuzzer-chosen split points.  A real kernel
+ * each input drives up to four connections, each a SOCK_SEQPACKET
+ * socketpair whose sim end is adopted with a fuzzer-chosen endpoint and
+ * uid; each chunk of the input is one message, sent with zero, one or two
+ * reply channels.  A real kernel
  * core is behind it, publishing into a private temporary root with two
  * jails, so publish/unpublish touch real files.
  *
@@ -93,14 +94,43 @@ fz_entries(const char *view)
 	return (n);
 }
 
-/* What the client would read: dropped, so its socket never fills. */
+/* One message with nchan reply channels, whose replies nobody reads. */
 static void
-fz_drain(int fd)
+fz_send(int fd, const uint8_t *data, size_t n, int nchan)
 {
-	unsigned char b[8192];
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(2 * sizeof(int))];
+	} cbuf;
+	int pair[2][2], i;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
 
-	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
-		;
+	for (i = 0; i < nchan; i++)
+		CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair[i]) == 0);
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)data;
+	iov.iov_len = n;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nchan > 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = CMSG_SPACE(nchan * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nchan * sizeof(int));
+		for (i = 0; i < nchan; i++)
+			memcpy(CMSG_DATA(cm) + i * sizeof(int), &pair[i][1],
+			    sizeof(int));
+	}
+	CHECK(sendmsg(fd, &msg, MSG_DONTWAIT) == (ssize_t)n);
+	for (i = 0; i < nchan; i++) {
+		(void)close(pair[i][0]);
+		(void)close(pair[i][1]);
+	}
 }
 
 /* The index of c in sim->conns, or -1 when the sim closed it. */
@@ -115,25 +145,17 @@ fz_slot(const struct vmmctl_sim *sim, const struct sim_conn *c)
 	return (-1);
 }
 
-/* 1 while some connection has unread input or an unserved frame. */
+/* 1 while some connection has an unread or an unserved message. */
 static int
 fz_pending(const struct vmmctl_sim *sim)
 {
-	struct vmmctl_sim_hdr h;
-	const struct sim_conn *c;
 	size_t i;
 	int n;
 
-	for (i = 0; i < sim->nconns; i++) {
-		c = sim->conns[i];
-		if (ioctl(c->fd, FIONREAD, &n) == 0 && n > 0)
+	for (i = 0; i < sim->nconns; i++)
+		if (sim->conns[i]->have > 0 || (ioctl(sim->conns[i]->fd,
+		    FIONREAD, &n) == 0 && n > 0))
 			return (1);
-		if (c->have >= sizeof(h)) {
-			memcpy(&h, c->buf, sizeof(h));
-			if (c->have == sizeof(h) + h.len)
-				return (1);
-		}
-	}
 	return (0);
 }
 
@@ -198,10 +220,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/*
-	 * The input: a sequence of [op][len][len bytes].  op's low bits pick
-	 * the connection (made on first use; op bits 2-3 its endpoint, bits
-	 * 4-5 its uid); op 0xc0 and above hangs the client up; len 0xff means
-	 * "the rest of the input".
+	 * The input: a sequence of [op][len][len bytes], each one message.
+	 * op's low bits pick the connection (made on first use; op bits 2-3
+	 * its endpoint, bits 4-5 its uid); bits 6-7 the message's reply
+	 * channels (0: one, 1: none, 2: two) or 3: the client hangs up; len
+	 * 0xff means "the rest of the input".
 	 */
 	pos = 0;
 	while (pos + 2 <= size) {
@@ -218,12 +241,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			peer[j] = -1;
 		}
 		if (c == NULL) {
-			CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+			CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds) == 0);
 			memset(&cred, 0, sizeof(cred));
 			cred.jail = sim->eps[((op >> 2) & 3) % sim->neps].jail;
 			cred.uid = uids[((op >> 4) & 3) % 3];
 			cred.gid = cred.uid;
-			CHECK(sim_sock_adopt(sim, fds[0], &cred) == 0);
+			CHECK(sim_sock_adopt(sim, fds[0], &cred, 1) == 0);
 			c = conns[j] = sim->conns[sim->nconns - 1];
 			peer[j] = fds[1];
 		}
@@ -238,12 +261,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pos += n;
 			continue;
 		}
-		if (n > 0)
-			CHECK(send(peer[j], data + pos, n, MSG_DONTWAIT) ==
-			    (ssize_t)n);
+		fz_send(peer[j], data + pos, n, (op >> 6) == 0 ? 1 :
+		    (op >> 6) == 1 ? 0 : 2);
 		pos += n;
 		fz_pump(sim);
-		fz_drain(peer[j]);
 		fz_check_unlocked(sim);
 		CHECK(vmmctl_kern_vm_count(sim->kern) == fz_entries(""));
 	}

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,7 +41,7 @@ simclient_connect(const char *dir, int *fdp)
 	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
 	if (n < 0 || (size_t)n >= sizeof(sun.sun_path))
 		return (-ENAMETOOLONG);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) < 0)
 		return (-errno);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		error = errno;
@@ -51,43 +52,100 @@ simclient_connect(const char *dir, int *fdp)
 	return (0);
 }
 
-int
-simclient_send_raw(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
+/*
+ * The reply channels of the requests sent and not yet answered, oldest
+ * first, per connection: simclient_reply() reads the oldest one of its fd.
+ */
+#define	SC_PENDING	4096
+static struct {
+	int	fd;
+	int	chan;
+} sc_pending[SC_PENDING];
+static size_t sc_npending;
 
-	no_sigpipe();
-	while (len > 0) {
-		n = send(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return (-errno);
-		p += n;
-		len -= (size_t)n;
-	}
+static int
+chan_push(int fd, int chan)
+{
+
+	if (sc_npending == SC_PENDING)
+		return (-ENOBUFS);
+	sc_pending[sc_npending].fd = fd;
+	sc_pending[sc_npending].chan = chan;
+	sc_npending++;
 	return (0);
 }
 
 static int
-read_full(int fd, void *buf, size_t len)
+chan_pop(int fd)
 {
-	char *p = buf;
+	size_t i;
+	int chan;
+
+	for (i = 0; i < sc_npending; i++) {
+		if (sc_pending[i].fd != fd)
+			continue;
+		chan = sc_pending[i].chan;
+		memmove(&sc_pending[i], &sc_pending[i + 1],
+		    (sc_npending - i - 1) * sizeof(sc_pending[0]));
+		sc_npending--;
+		return (chan);
+	}
+	return (-1);
+}
+
+int
+simclient_send_msg(int fd, const void *buf, size_t len, int nchan)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(2 * sizeof(int))];
+	} cbuf;
+	int pair[2][2], i, error;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
 	ssize_t n;
 
-	while (len > 0) {
-		n = recv(fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return (errno == ECONNRESET ? -EPIPE : -errno);
-		if (n == 0)
-			return (-EPIPE);
-		p += n;
-		len -= (size_t)n;
+	no_sigpipe();
+	if (nchan < 0 || nchan > 2)
+		return (-EINVAL);
+	for (i = 0; i < nchan; i++)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair[i]) != 0)
+			return (-errno);
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nchan > 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.b;
+		msg.msg_controllen = CMSG_SPACE(nchan * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nchan * sizeof(int));
+		for (i = 0; i < nchan; i++)
+			memcpy(CMSG_DATA(cm) + i * sizeof(int), &pair[i][1],
+			    sizeof(int));
 	}
-	return (0);
+	do
+		n = sendmsg(fd, &msg, 0);
+	while (n < 0 && errno == EINTR);
+	error = n < 0 ? -errno : 0;
+	for (i = 0; i < nchan; i++) {
+		(void)close(pair[i][1]);
+		if (i > 0 || error != 0 || chan_push(fd, pair[i][0]) != 0)
+			(void)close(pair[i][0]);
+	}
+	return (error);
+}
+
+int
+simclient_send_raw(int fd, const void *buf, size_t len)
+{
+
+	return (simclient_send_msg(fd, buf, len, 1));
 }
 
 int
@@ -118,24 +176,34 @@ simclient_send(int fd, uint32_t magic, uint16_t version, uint16_t type,
 int
 simclient_reply(int fd, void *buf, uint32_t max, uint32_t *lenp)
 {
-	unsigned char junk[VMMCTL_SIM_MAX_PAYLOAD];
+	unsigned char msg[sizeof(struct vmmctl_sim_hdr) +
+	    VMMCTL_SIM_MAX_PAYLOAD + 1];
 	struct vmmctl_sim_hdr h;
-	int error;
+	ssize_t n;
+	int chan;
 
-	if ((error = read_full(fd, &h, sizeof(h))) != 0)
-		return (error);
+	if ((chan = chan_pop(fd)) < 0)
+		return (-ENOENT);	/* nothing was asked */
+	do
+		n = recv(chan, msg, sizeof(msg), 0);
+	while (n < 0 && errno == EINTR);
+	(void)close(chan);
+	if (n < 0)
+		return (errno == ECONNRESET ? -EPIPE : -errno);
+	if (n == 0)
+		return (-EPIPE);	/* the sim dropped the request */
+	if ((size_t)n < sizeof(h))
+		return (-EPROTO);
+	memcpy(&h, msg, sizeof(h));
 	if (h.magic != VMMCTL_SIM_MAGIC || h.version != VMMCTL_SIM_VERSION ||
 	    h.type != VMMCTL_SIM_T_REPLY || h.error < 0 ||
-	    h.len > VMMCTL_SIM_MAX_PAYLOAD)
+	    h.len > VMMCTL_SIM_MAX_PAYLOAD ||
+	    (size_t)n != sizeof(h) + h.len)
 		return (-EPROTO);
 	if (h.len > 0) {
-		if (h.len > max || buf == NULL) {
-			if ((error = read_full(fd, junk, h.len)) != 0)
-				return (error);
+		if (h.len > max || buf == NULL)
 			return (-EPROTO);
-		}
-		if ((error = read_full(fd, buf, h.len)) != 0)
-			return (error);
+		memcpy(buf, msg + sizeof(h), h.len);
 	}
 	if (lenp != NULL)
 		*lenp = h.len;

@@ -1,9 +1,10 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * A minimal client of vmmctl-sim's wire protocol (vmmctl_sim_proto.h), for
- * the simulator's own tests: it can send any frame, well-formed or not, and
- * does not depend on libvmmctl.
+ * A minimal client of vmmctl-sim's wire protocol (vmmctl_sim_proto.h,
+ * version 2), for the simulator's own tests: it can send any message,
+ * well-formed or not, and does not depend on libvmmctl.  Credentials are
+ * the kernel's default for the process (its real uid and gid).
  *
  * Functions returning int give 0 or the sim's errno (>= 0) on a completed
  * exchange, and a NEGATIVE errno when the stream failed (-EPIPE: the sim
@@ -32,12 +33,20 @@ int	simclient_open(const char *dir, int *fdp);	/* read-write */
 /* Sends one frame with the given header fields and payload: 0 or -errno. */
 int	simclient_send(int fd, uint32_t magic, uint16_t version, uint16_t type,
 	    uint32_t arg, const void *payload, uint32_t len);
-/* Sends raw bytes: 0 or -errno. */
+/*
+ * Sends raw bytes as one request message: 0 or -errno.  Its reply channel
+ * is kept for simclient_reply() (oldest first, per fd).
+ * simclient_send_msg() sends it with nchan (0-2) channels instead: only a
+ * request's first channel is kept; with none there is nothing to read.
+ */
 int	simclient_send_raw(int fd, const void *buf, size_t len);
+int	simclient_send_msg(int fd, const void *buf, size_t len, int nchan);
 
 /*
- * Reads one reply: the sim's errno, its payload into buf (at most max
- * bytes; *lenp gets the length if lenp is not NULL), or -errno.
+ * Reads the reply of the oldest request sent on fd and not yet answered,
+ * from its own channel: the sim's errno, its payload into buf (at most max
+ * bytes; *lenp gets the length if lenp is not NULL), or -errno (-EPIPE:
+ * the sim dropped the request; -ENOENT: no request is pending).
  */
 int	simclient_reply(int fd, void *buf, uint32_t max, uint32_t *lenp);
 

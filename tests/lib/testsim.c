@@ -94,7 +94,7 @@ testsim_ready(const struct testsim *ts)
 	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl",
 	    ts->root) >= (int)sizeof(sun.sun_path))
 		return (0);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) < 0)
 		return (0);
 	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
 	(void)close(fd);

@@ -121,6 +121,80 @@ ATF_TC_BODY(fork_shares, tc)
 }
 
 /*
+ * One side of fork_concurrent: 1,000 rounds of create (its payload must
+ * come back as sent), destroy of a VM that never existed (EINVAL: a
+ * success here would be another's reply), destroy; every 100th VM kept.
+ */
+static int
+hammer(int fd, const char *who)
+{
+	struct vmmctl_vm_create vc;
+	char name[64];
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		memset(&vc, 0, sizeof(vc));
+		(void)snprintf(vc.name, sizeof(vc.name), "%s-%d", who, i);
+		strcpy(name, vc.name);
+		vc.flags = SCOPED;
+		if (simclient_ioctl(fd, VMMCTL_VM_CREATE, &vc,
+		    sizeof(vc)) != 0 || strcmp(vc.name, name) != 0)
+			return (1);
+		(void)snprintf(name, sizeof(name), "%s-missing-%d", who, i);
+		if (simclient_destroy(fd, name) != EINVAL)
+			return (2);
+		if (i % 100 != 0 && simclient_destroy(fd, vc.name) != 0)
+			return (3);
+	}
+	return (0);
+}
+
+/*
+ * Parent and child share one descriptor after fork and issue requests
+ * through it at the same time: every reply reaches the process that asked
+ * and is right; nothing leaks; nothing hangs (the case has a timeout).
+ */
+ATF_TC(fork_concurrent);
+ATF_TC_HEAD(fork_concurrent, tc)
+{
+
+	atf_tc_set_md_var(tc, "descr", "parent and child issue 1,000 "
+	    "creates and destroys each through one shared descriptor at once");
+	atf_tc_set_md_var(tc, "timeout", "300");
+}
+ATF_TC_BODY(fork_concurrent, tc)
+{
+	static const char *const args[] = { "--uid-limit", "0", NULL };
+	struct testsim ts;
+	int a, go[2], w;
+	pid_t pid;
+	char b;
+
+	sim_up(&ts, args);
+	a = conn(&ts);
+	ATF_REQUIRE(pipe(go) == 0);
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0) {
+		CHILD_CHECK(read(go[0], &b, 1) == 1);
+		_exit(hammer(a, "child") == 0 ? 0 : 100);
+	}
+	ATF_REQUIRE_EQ(write(go[1], "g", 1), 1);
+	ATF_CHECK_EQ(hammer(a, "parent"), 0);
+	wait_child(pid);
+	/* The kept ones of both, on the shared file; nothing else. */
+	w = conn(&ts);
+	sync_sim(w);
+	ATF_CHECK_EQ(count_entries(ts.root), 20);
+	ATF_CHECK(entry_exists(ts.root, "child-900"));
+	ATF_CHECK(entry_exists(ts.root, "parent-900"));
+	(void)close(a);
+	sync_sim(w);
+	ATF_CHECK_EQ(count_entries(ts.root), 0);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/*
  * A child receives the descriptor over a unix socket; the parent closes
  * its own: the VMs live on in the child until it exits.
  */
@@ -400,6 +474,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, close_last_reference);
 	ATF_TP_ADD_TC(tp, dup_shares);
 	ATF_TP_ADD_TC(tp, fork_shares);
+	ATF_TP_ADD_TC(tp, fork_concurrent);
 	ATF_TP_ADD_TC(tp, scm_rights_shares);
 	ATF_TP_ADD_TC(tp, scm_rights_in_flight);
 	ATF_TP_ADD_TC(tp, sigkill_client);

@@ -2,9 +2,9 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * Privilege rules through vmmctl-sim, as another uid: the test runs as
- * root, forks, and the child drops to uid/gid 65534 (nobody) before it
- * connects; the sim takes the caller's uid from the socket's peer
- * credentials.  Without root there is no second uid to be: the cases are
+ * root, forks, and the child drops to uid/gid 65534 (nobody); the sim
+ * takes each request's caller from the credentials the kernel attaches to
+ * that request's message, whoever opened the connection.  Without root there is no second uid to be: the cases are
  * skipped (require.user).
  */
 
@@ -92,6 +92,59 @@ ATF_TC_BODY(unpriv_persistent, tc)
 	ATF_CHECK(!entry_exists(ts.root, "np"));
 	ATF_CHECK(!entry_exists(ts.root, "ns"));
 	ATF_CHECK_EQ(count_entries(ts.root), 0);
+	(void)close(w);
+	sim_down(&ts);
+}
+
+/*
+ * Root's descriptor used by uid 65534 (inherited across fork, as
+ * "vmmctl run" hands it to a command): each request is answered as the
+ * process making it, as the kernel answers ioctls, not as the opener.
+ */
+ATF_TC(shared_descriptor_creds);
+ATF_TC_HEAD(shared_descriptor_creds, tc)
+{
+
+	root_head(tc, "a descriptor root opened, used by uid 65534: its "
+	    "persistent create and its destroy of root's VM are EPERM, its "
+	    "scoped VM is its own and tied to the shared descriptor");
+}
+ATF_TC_BODY(shared_descriptor_creds, tc)
+{
+	char path[128];
+	struct testsim ts;
+	struct stat st;
+	pid_t pid;
+	int fd, w;
+
+	sim_up(&ts, NULL);
+	fd = conn(&ts);
+	ATF_REQUIRE_EQ(simclient_create(fd, "roots", PERSISTENT), 0);
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0) {
+		drop_privileges();
+		CHILD_CHECK(simclient_create(fd, "np", PERSISTENT) == EPERM);
+		CHILD_CHECK(simclient_destroy(fd, "roots") == EPERM);
+		CHILD_CHECK(simclient_create(fd, "ns", SCOPED) == 0);
+		_exit(0);
+	}
+	wait_child(pid);
+	/* The same descriptor, root again: root may. */
+	ATF_CHECK(entry_exists(ts.root, "roots"));
+	ATF_CHECK(!entry_exists(ts.root, "np"));
+	ATF_REQUIRE_EQ(testsim_path(&ts, "vmm/ns", path, sizeof(path)), 0);
+	ATF_REQUIRE_EQ(lstat(path, &st), 0);
+	ATF_CHECK_EQ(st.st_uid, NOBODY);
+	ATF_CHECK_EQ(st.st_gid, NOBODY);
+	/* Tied to the shared descriptor: alive until its last close. */
+	w = conn(&ts);
+	sync_sim(w);
+	ATF_CHECK(entry_exists(ts.root, "ns"));
+	ATF_REQUIRE_EQ(close(fd), 0);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "ns"));
+	ATF_CHECK(entry_exists(ts.root, "roots"));
+	ATF_CHECK_EQ(simclient_destroy(w, "roots"), 0);
 	(void)close(w);
 	sim_down(&ts);
 }
@@ -205,6 +258,7 @@ ATF_TP_ADD_TCS(tp)
 {
 
 	ATF_TP_ADD_TC(tp, unpriv_persistent);
+	ATF_TP_ADD_TC(tp, shared_descriptor_creds);
 	ATF_TP_ADD_TC(tp, unpriv_destroy_other);
 	ATF_TP_ADD_TC(tp, unpriv_limit_per_uid);
 	ATF_TP_ADD_TC(tp, unpriv_open_readonly);

@@ -3,12 +3,15 @@
  *
  * Malformed input never crashes or wedges vmmctl-sim: each case sends
  * something bad, then checks that a witness connection opened before (with
- * a VM it owns) and a fresh connection are both still served.
+ * a VM it owns) and a fresh connection are both still served.  Protocol 2
+ * (vmmctl_sim_proto.h): one request per message, each with its own reply
+ * channel, so replies wait in their channels and pipelining is free.
  */
 
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <dirent.h>
 #include <stdint.h>
@@ -75,7 +78,8 @@ ATF_TC_BODY(bad_headers, tc)
 	check_fatal(&ts, 0, 0x12345678u, V, VMMCTL_SIM_T_OPEN, 3, 0, EPROTO);
 	check_fatal(&ts, 1, 0x12345678u, V, VMMCTL_SIM_T_IOCTL,
 	    VMMCTL_VM_CREATE, 296, EPROTO);
-	check_fatal(&ts, 0, M, 2, VMMCTL_SIM_T_OPEN, 3, 0, EPROTONOSUPPORT);
+	check_fatal(&ts, 0, M, 1, VMMCTL_SIM_T_OPEN, 3, 0, EPROTONOSUPPORT);
+	check_fatal(&ts, 0, M, 3, VMMCTL_SIM_T_OPEN, 3, 0, EPROTONOSUPPORT);
 	check_fatal(&ts, 1, M, 0, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE, 296,
 	    EPROTONOSUPPORT);
 	check_fatal(&ts, 1, M, 0xffff, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
@@ -84,7 +88,9 @@ ATF_TC_BODY(bad_headers, tc)
 	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_REPLY, 0, 0, EPROTO);
 	check_fatal(&ts, 1, M, V, 0, 0, 0, EPROTO);
 	check_fatal(&ts, 0, M, V, 99, 0, 0, EPROTO);
-	/* Oversized lengths: refused before any payload is read. */
+	/* A length other than the message's; oversized ones. */
+	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE, 296,
+	    EPROTO);
 	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
 	    VMMCTL_SIM_MAX_PAYLOAD + 1, EPROTO);
 	check_fatal(&ts, 1, M, V, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
@@ -121,30 +127,36 @@ ATF_TC_BODY(fatal_releases, tc)
 	sim_down(&ts);
 }
 
-ATF_TC_WITHOUT_HEAD(short_frame_then_disconnect);
-ATF_TC_BODY(short_frame_then_disconnect, tc)
+/* Every prefix of a header, as a message: refused, the file dropped. */
+ATF_TC_WITHOUT_HEAD(short_messages);
+ATF_TC_BODY(short_messages, tc)
 {
+	struct vmmctl_sim_hdr h;
 	struct testsim ts;
 	size_t n;
 	int fd, w;
 
 	sim_up(&ts, NULL);
 	w = witness_up(&ts);
-	/* Every prefix of a header, before and after OPEN. */
-	for (n = 1; n < sizeof(struct vmmctl_sim_hdr); n++) {
-		struct vmmctl_sim_hdr h;
-
-		memset(&h, 0, sizeof(h));
-		h.magic = VMMCTL_SIM_MAGIC;
-		h.version = VMMCTL_SIM_VERSION;
-		h.type = VMMCTL_SIM_T_IOCTL;
-		h.arg = VMMCTL_VM_CREATE;
-		h.len = 296;
+	memset(&h, 0, sizeof(h));
+	h.magic = VMMCTL_SIM_MAGIC;
+	h.version = VMMCTL_SIM_VERSION;
+	h.type = VMMCTL_SIM_T_IOCTL;
+	h.arg = VMMCTL_VM_CREATE;
+	h.len = 296;
+	for (n = 1; n < sizeof(h); n++) {
+		/* Before and after OPEN. */
 		fd = conn(&ts);
+		ATF_REQUIRE_EQ(simclient_create(fd, "mine", SCOPED), 0);
 		ATF_REQUIRE_EQ(simclient_send_raw(fd, &h, n), 0);
+		ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL), EPROTO);
+		ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
 		(void)close(fd);
+		sync_sim(w);
+		ATF_CHECK(!entry_exists(ts.root, "mine"));
 		ATF_REQUIRE_EQ(simclient_connect(ts.root, &fd), 0);
 		ATF_REQUIRE_EQ(simclient_send_raw(fd, &h, n), 0);
+		ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL), EPROTO);
 		(void)close(fd);
 	}
 	check_alive(&ts, w);
@@ -152,24 +164,31 @@ ATF_TC_BODY(short_frame_then_disconnect, tc)
 	sim_down(&ts);
 }
 
-ATF_TC_WITHOUT_HEAD(disconnect_mid_payload);
-ATF_TC_BODY(disconnect_mid_payload, tc)
+/* A header announcing more payload than its message has. */
+ATF_TC_WITHOUT_HEAD(short_payload);
+ATF_TC_BODY(short_payload, tc)
 {
-	unsigned char payload[296];
+	unsigned char msg[sizeof(struct vmmctl_sim_hdr) + 100];
+	struct vmmctl_sim_hdr h;
 	struct testsim ts;
 	int fd, w;
 
 	sim_up(&ts, NULL);
 	w = witness_up(&ts);
-	memset(payload, 0, sizeof(payload));
-	strcpy((char *)payload, "half");
+	memset(&h, 0, sizeof(h));
+	h.magic = VMMCTL_SIM_MAGIC;
+	h.version = VMMCTL_SIM_VERSION;
+	h.type = VMMCTL_SIM_T_IOCTL;
+	h.arg = VMMCTL_VM_CREATE;
+	h.len = 296;
+	memset(msg, 0, sizeof(msg));
+	memcpy(msg, &h, sizeof(h));
+	strcpy((char *)msg + sizeof(h), "half");
 	fd = conn(&ts);
 	ATF_REQUIRE_EQ(simclient_create(fd, "mine", SCOPED), 0);
-	/* A header announcing 296 bytes, then 100 of them, then gone. */
-	ATF_REQUIRE_EQ(simclient_send(fd, VMMCTL_SIM_MAGIC,
-	    VMMCTL_SIM_VERSION, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE, NULL,
-	    296), 0);
-	ATF_REQUIRE_EQ(simclient_send_raw(fd, payload, 100), 0);
+	ATF_REQUIRE_EQ(simclient_send_raw(fd, msg, sizeof(msg)), 0);
+	ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL), EPROTO);
+	ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
 	(void)close(fd);
 	sync_sim(w);
 	ATF_CHECK(!entry_exists(ts.root, "half"));
@@ -180,17 +199,17 @@ ATF_TC_BODY(disconnect_mid_payload, tc)
 }
 
 /*
- * One client stalls mid-header, another mid-payload; a third keeps
- * working meanwhile; then the stalled ones finish and are served.
+ * A request must bring exactly one reply channel: without one nothing can
+ * be answered, with two it is refused; either way the file is dropped.
  */
-ATF_TC_WITHOUT_HEAD(stall_mid_frame);
-ATF_TC_BODY(stall_mid_frame, tc)
+ATF_TC_WITHOUT_HEAD(reply_channels);
+ATF_TC_BODY(reply_channels, tc)
 {
 	struct vmmctl_vm_create vc;
+	unsigned char msg[sizeof(struct vmmctl_sim_hdr) + sizeof(vc)];
 	struct vmmctl_sim_hdr h;
 	struct testsim ts;
-	char name[32];
-	int s1, s2, w, i;
+	int fd, w;
 
 	sim_up(&ts, NULL);
 	w = witness_up(&ts);
@@ -201,37 +220,61 @@ ATF_TC_BODY(stall_mid_frame, tc)
 	h.arg = VMMCTL_VM_CREATE;
 	h.len = sizeof(vc);
 	memset(&vc, 0, sizeof(vc));
+	strcpy(vc.name, "nochan");
 	vc.flags = SCOPED;
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), &vc, sizeof(vc));
+	fd = conn(&ts);
+	ATF_REQUIRE_EQ(simclient_send_msg(fd, msg, sizeof(msg), 0), 0);
+	ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
+	(void)close(fd);
+	fd = conn(&ts);
+	ATF_REQUIRE_EQ(simclient_send_msg(fd, msg, sizeof(msg), 2), 0);
+	ATF_CHECK_EQ(simclient_reply(fd, NULL, 0, NULL), EPROTO);
+	ATF_CHECK_EQ(simclient_wait_eof(fd), 1);
+	(void)close(fd);
+	sync_sim(w);
+	ATF_CHECK(!entry_exists(ts.root, "nochan"));
+	check_alive(&ts, w);
+	(void)close(w);
+	sim_down(&ts);
+}
 
-	s1 = conn(&ts);
-	ATF_REQUIRE_EQ(simclient_send_raw(s1, &h, 7), 0);
-	s2 = conn(&ts);
-	strcpy(vc.name, "stalled2");
-	ATF_REQUIRE_EQ(simclient_send_raw(s2, &h, sizeof(h)), 0);
-	ATF_REQUIRE_EQ(simclient_send_raw(s2, &vc, 150), 0);
+/*
+ * A client that sends requests and never reads a reply blocks nobody:
+ * every reply waits in its own channel, and is right when it is read.
+ */
+ATF_TC_WITHOUT_HEAD(unread_replies);
+ATF_TC_BODY(unread_replies, tc)
+{
+	struct vmmctl_vm_create vc;
+	struct testsim ts;
+	char name[32];
+	int s, w, i;
 
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	s = conn(&ts);
+	memset(&vc, 0, sizeof(vc));
+	vc.flags = SCOPED;
+	for (i = 0; i < 300; i++) {
+		(void)snprintf(vc.name, sizeof(vc.name), "slow%d", i % 150);
+		ATF_REQUIRE_EQ(simclient_send(s, VMMCTL_SIM_MAGIC,
+		    VMMCTL_SIM_VERSION, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
+		    &vc, sizeof(vc)), 0);
+	}
 	for (i = 0; i < 200; i++) {
 		(void)snprintf(name, sizeof(name), "busy%d", i);
 		ATF_REQUIRE_EQ(simclient_create(w, name, SCOPED), 0);
 		ATF_REQUIRE_EQ(simclient_destroy(w, name), 0);
 	}
 	check_alive(&ts, w);
-
-	ATF_REQUIRE_EQ(simclient_send_raw(s2, (char *)&vc + 150,
-	    sizeof(vc) - 150), 0);
-	ATF_CHECK_EQ(simclient_reply(s2, &vc, sizeof(vc), NULL), 0);
-	ATF_CHECK(entry_exists(ts.root, "stalled2"));
-
-	strcpy(vc.name, "stalled1");
-	ATF_REQUIRE_EQ(simclient_send_raw(s1, (char *)&h + 7,
-	    sizeof(h) - 7), 0);
-	/* Byte by byte: any split is fine. */
-	for (i = 0; i < (int)sizeof(vc); i++)
-		ATF_REQUIRE_EQ(simclient_send_raw(s1, (char *)&vc + i, 1), 0);
-	ATF_CHECK_EQ(simclient_reply(s1, &vc, sizeof(vc), NULL), 0);
-	ATF_CHECK(entry_exists(ts.root, "stalled1"));
-	(void)close(s1);
-	(void)close(s2);
+	/* The first 150 made their VMs, the second 150 found them. */
+	for (i = 0; i < 300; i++)
+		ATF_CHECK_EQ(simclient_reply(s, &vc, sizeof(vc), NULL),
+		    i < 150 ? 0 : EEXIST);
+	ATF_CHECK_EQ(count_entries(ts.root), 151);
+	(void)close(s);
 	(void)close(w);
 	sim_down(&ts);
 }
@@ -255,9 +298,10 @@ ATF_TC_BODY(random_bytes, tc)
 			fd = conn(&ts);
 		else
 			ATF_REQUIRE_EQ(simclient_connect(ts.root, &fd), 0);
-		/* The sim may hang up mid-way: EPIPE/ECONNRESET are fine. */
-		(void)simclient_send_raw(fd, junk,
-		    (size_t)(random() % (long)sizeof(junk)) + 1);
+		/* Any answer, or none: the sim may hang up at once. */
+		if (simclient_send_raw(fd, junk,
+		    (size_t)(random() % (long)sizeof(junk)) + 1) == 0)
+			(void)simclient_reply(fd, NULL, 0, NULL);
 		(void)close(fd);
 	}
 	check_alive(&ts, w);
@@ -265,28 +309,67 @@ ATF_TC_BODY(random_bytes, tc)
 	sim_down(&ts);
 }
 
-/* Requests sent back to back without reading replies in between. */
+/*
+ * 1,000 requests sent back to back before any reply is read: all served,
+ * all answered, and every VM kept (#17: never punished for pipelining).
+ */
 ATF_TC_WITHOUT_HEAD(pipelined);
 ATF_TC_BODY(pipelined, tc)
 {
+	static const char *const args[] = { "--uid-limit", "0", NULL };
 	struct vmmctl_vm_create vc;
+	struct rlimit rl;
 	struct testsim ts;
+	char want[16];
 	int fd, i;
 
-	sim_up(&ts, NULL);
+	/* 1,000 reply channels held at once. */
+	ATF_REQUIRE_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 1100)
+		atf_tc_skip("RLIMIT_NOFILE's hard limit is below 1100");
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 4096 : rl.rlim_max;
+	ATF_REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	sim_up(&ts, args);
 	fd = conn(&ts);
 	memset(&vc, 0, sizeof(vc));
 	vc.flags = SCOPED;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 1000; i++) {
 		(void)snprintf(vc.name, sizeof(vc.name), "p%d", i);
 		ATF_REQUIRE_EQ(simclient_send(fd, VMMCTL_SIM_MAGIC,
 		    VMMCTL_SIM_VERSION, VMMCTL_SIM_T_IOCTL, VMMCTL_VM_CREATE,
 		    &vc, sizeof(vc)), 0);
 	}
-	for (i = 0; i < 8; i++)
-		ATF_CHECK_EQ(simclient_reply(fd, &vc, sizeof(vc), NULL), 0);
-	ATF_CHECK_EQ(count_entries(ts.root), 8);
+	/* In order, each with its own request's payload. */
+	for (i = 0; i < 1000; i++) {
+		(void)snprintf(want, sizeof(want), "p%d", i);
+		ATF_REQUIRE_EQ(simclient_reply(fd, &vc, sizeof(vc), NULL), 0);
+		ATF_CHECK_STREQ(vc.name, want);
+	}
+	ATF_CHECK_EQ(count_entries(ts.root), 1000);
 	(void)close(fd);
+	sim_down(&ts);
+}
+
+/* A client of protocol 1 (a stream socket) cannot even connect. */
+ATF_TC_WITHOUT_HEAD(old_client);
+ATF_TC_BODY(old_client, tc)
+{
+	struct sockaddr_un sun;
+	struct testsim ts;
+	int fd, w;
+
+	sim_up(&ts, NULL);
+	w = witness_up(&ts);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ATF_REQUIRE(testsim_path(&ts, "vmmctl", sun.sun_path,
+	    sizeof(sun.sun_path)) == 0);
+	ATF_REQUIRE((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	ATF_CHECK_EQ(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), -1);
+	ATF_CHECK_EQ(errno, EPROTOTYPE);
+	(void)close(fd);
+	check_alive(&ts, w);
+	(void)close(w);
 	sim_down(&ts);
 }
 
@@ -391,6 +474,9 @@ ATF_TC_BODY(no_fd_leak, tc)
 			(void)close(fd);
 		sync_sim(w);
 	}
+	/* The sim closes a reply's channel just after the reply is read. */
+	for (i = 0; count_fds(ts.pid) != before && i < 2000; i++)
+		(void)usleep(1000);
 	ATF_CHECK_EQ(count_fds(ts.pid), before);
 	ATF_CHECK_EQ(count_entries(ts.root), 1);
 	(void)close(w);
@@ -404,11 +490,13 @@ ATF_TP_ADD_TCS(tp)
 
 	ATF_TP_ADD_TC(tp, bad_headers);
 	ATF_TP_ADD_TC(tp, fatal_releases);
-	ATF_TP_ADD_TC(tp, short_frame_then_disconnect);
-	ATF_TP_ADD_TC(tp, disconnect_mid_payload);
-	ATF_TP_ADD_TC(tp, stall_mid_frame);
+	ATF_TP_ADD_TC(tp, short_messages);
+	ATF_TP_ADD_TC(tp, short_payload);
+	ATF_TP_ADD_TC(tp, reply_channels);
+	ATF_TP_ADD_TC(tp, unread_replies);
 	ATF_TP_ADD_TC(tp, random_bytes);
 	ATF_TP_ADD_TC(tp, pipelined);
+	ATF_TP_ADD_TC(tp, old_client);
 	ATF_TP_ADD_TC(tp, out_of_descriptors);
 	return (atf_no_error());
 }

@@ -2,12 +2,26 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * The wire protocol between libvmmctl and vmmctl-sim.
+ * The wire protocol between libvmmctl and vmmctl-sim, version 2.
  *
- * A connection to <root>/vmmctl (SOCK_STREAM, AF_UNIX) is one open file
- * description of the control device.  Every frame is a struct
- * vmmctl_sim_hdr followed by exactly hdr.len payload bytes.  Fields are in
+ * A connection to <root>/vmmctl (AF_UNIX, SOCK_SEQPACKET) is one open file
+ * description of the control device: dup, fork and SCM_RIGHTS share it, and
+ * the simulator releases the file when the last reference goes (it sees the
+ * hang-up).  Every message is one request: a struct vmmctl_sim_hdr followed
+ * by exactly hdr.len payload bytes, in one sendmsg(2), so that requests of
+ * several processes sharing the connection never interleave.  Fields are in
  * host byte order: the socket never leaves the host.
+ *
+ * Each request carries, as ancillary data:
+ *   - SCM_RIGHTS: exactly one descriptor, the request's own reply channel
+ *     (one end of a fresh SOCK_SEQPACKET socketpair); the reply is sent
+ *     there, once, so it reaches the process that asked and nobody else;
+ *   - its sender's credentials, checked by the kernel: SCM_CREDENTIALS on
+ *     Linux (the simulator sets SO_PASSCRED; the library sends its
+ *     effective uid and gid explicitly), SCM_CREDS2 on FreeBSD
+ *     (LOCAL_CREDS_PERSISTENT).  Each request is answered with the
+ *     credentials of the process that sent it, at the time it sent it,
+ *     whoever opened the connection.
  *
  *   client                               sim
  *   OPEN  {arg = VMMCTL_SIM_FREAD|FWRITE} ->
@@ -16,8 +30,10 @@
  *                                         <- REPLY {error, len', payload'} (2)
  *   ... close(): the last reference going releases the file ...
  *
- * (1) The first frame must be OPEN, and only the first.  A non-zero error
- *     (EPERM without write access) is followed by the sim closing.
+ * (1) The first request must be OPEN, and only the first.  A non-zero error
+ *     (EPERM without write access; EMFILE when the caller's uid already
+ *     holds as many connections as the simulator allows one user) is
+ *     followed by the sim closing.
  * (2) len must equal VMMCTL_SIM_CMD_LEN(arg), or the reply is EINVAL with
  *     len' = 0 (the connection stays usable).  Otherwise the reply carries
  *     the payload back (len' = len) when arg has VMMCTL_SIM_IOC_OUT, also
@@ -25,19 +41,20 @@
  *     does), else len' = 0.  error is 0 or a positive errno of this host.
  *     Unknown commands get ENOTTY.
  *
- * A frame with a bad magic, an unsupported version, an unknown type or
- * len > VMMCTL_SIM_MAX_PAYLOAD gets a REPLY with EPROTO (EPROTONOSUPPORT for
- * a version) if the sim can still write, and the connection is closed: the
- * sim never reads a payload before checking its length.
- *
- * The caller's uid and gid come from the socket's peer credentials (taken
- * at connect), never from the payload.
+ * A message with a bad magic, an unsupported version (reply
+ * EPROTONOSUPPORT), an unknown type, a length other than its header's,
+ * more than one descriptor, no credentials or a truncated payload or
+ * control part gets a REPLY with EPROTO (if it has a channel), and the
+ * connection is closed.  A client of protocol 1 (SOCK_STREAM) cannot
+ * connect: connect(2) fails with EPROTOTYPE.
  *
  * Hang-ups: the sim handles every hang-up pending before it serves any
  * request, so a close() in one process is seen by the next request of any
- * process.  Frames a client sent but whose replies it did not wait for are
- * dropped when it hangs up.  Requests on one connection are served in
- * order; clients may pipeline them.
+ * process.  Requests still queued when the last reference goes are dropped
+ * (their channels close: the sender reads end-of-file).  Requests on one
+ * connection are served in order, one per round; clients may pipeline them
+ * freely: each reply waits in its own channel, so the simulator never
+ * holds replies and never drops a client that is slow to read them.
  */
 
 #ifndef _VMMCTL_SIM_PROTO_H_
@@ -46,7 +63,7 @@
 #include <stdint.h>
 
 #define	VMMCTL_SIM_MAGIC	0x534d4d56u	/* "VMMS" little-endian */
-#define	VMMCTL_SIM_VERSION	1
+#define	VMMCTL_SIM_VERSION	2
 #define	VMMCTL_SIM_MAX_PAYLOAD	4096		/* ours are 296 */
 
 /* hdr.type */

@@ -13,6 +13,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +34,12 @@
 #define	SIM_SEND_FLAGS	MSG_NOSIGNAL
 #else
 #define	SIM_SEND_FLAGS	0
+#endif
+/* The reply channels that arrive are ours only: never inherited. */
+#ifdef MSG_CMSG_CLOEXEC
+#define	SIM_RECV_FLAGS	MSG_CMSG_CLOEXEC
+#else
+#define	SIM_RECV_FLAGS	0
 #endif
 
 static int
@@ -62,6 +69,8 @@ sim_sock_path(char *buf, size_t size, const char *dir)
 	strcpy(buf, sun.sun_path);
 	return (0);
 }
+
+static int	want_creds(int fd);
 
 static int
 nosigpipe(int fd)
@@ -97,6 +106,45 @@ bind_at(int fd, const struct sim_ep *ep)
 	    errno : 0);
 }
 
+/*
+ * Open files per uid: a quarter of what the process may open, less a
+ * reserve for the nodes, so that no user's connections can exhaust the
+ * descriptors every other user's requests need.
+ */
+static size_t
+conn_cap(void)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return (1024);
+	n = rl.rlim_cur > 128 ? (rl.rlim_cur - 64) / 4 : 16;
+	return (n < 16 ? 16 : (size_t)n);
+}
+
+/*
+ * Every message received on fd (and on the connections accepted from it:
+ * the option is inherited) carries its sender's credentials.
+ */
+static int
+want_creds(int fd)
+{
+	int on = 1;
+
+#if defined(__linux__)
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0)
+		return (errno);
+#elif defined(__FreeBSD__)
+	if (setsockopt(fd, 0, LOCAL_CREDS_PERSISTENT, &on, sizeof(on)) != 0)
+		return (errno);
+#else
+	(void)fd;
+	(void)on;
+#endif
+	return (0);
+}
+
 int
 sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep)
 {
@@ -107,9 +155,12 @@ sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep)
 		return (ENOMEM);
 	if (sim->spare_fd < 0)
 		sim->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if ((ep->fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+	if (sim->conn_cap == 0)
+		sim->conn_cap = conn_cap();
+	if ((ep->fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) < 0)
 		return (errno);
 	if ((error = sim_set_cloexec_nonblock(ep->fd)) != 0 ||
+	    (error = want_creds(ep->fd)) != 0 ||
 	    (error = bind_at(ep->fd, ep)) != 0)
 		goto fail;
 	ep->bound = 1;
@@ -137,6 +188,8 @@ conn_close(struct vmmctl_sim *sim, size_t i)
 	/* The last reference to the open file is gone. */
 	if (c->file != NULL)
 		vmmctl_kern_release(c->file);
+	if (c->reply_fd >= 0)
+		(void)close(c->reply_fd);
 	(void)close(c->fd);
 	free(c);
 	sim->conns[i] = sim->conns[--sim->nconns];
@@ -207,6 +260,18 @@ accept_shed(struct vmmctl_sim *sim, int lfd)
 	sim->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+/* Connections already open by uid. */
+static size_t
+conns_of(const struct vmmctl_sim *sim, uint32_t uid)
+{
+	size_t i, n;
+
+	for (i = n = 0; i < sim->nconns; i++)
+		if (sim->conns[i]->cred.uid == uid)
+			n++;
+	return (n);
+}
+
 static void
 ep_accept(struct vmmctl_sim *sim, struct sim_ep *ep)
 {
@@ -222,19 +287,23 @@ ep_accept(struct vmmctl_sim *sim, struct sim_ep *ep)
 				accept_shed(sim, ep->fd);
 			return;	/* EAGAIN, ECONNABORTED, EINTR, ... */
 		}
+		memset(&cred, 0, sizeof(cred));
 		cred.jail = ep->jail;
 		if (peer_cred(fd, &cred) != 0 ||
-		    sim_sock_adopt(sim, fd, &cred) != 0)
+		    sim_sock_adopt(sim, fd, &cred, 0) != 0)
 			(void)close(fd);
 	}
 }
 
 /*
- * A connected socket becomes one open file description of the caller
- * cred (not yet opened: its first frame must be OPEN).
+ * A connected socket becomes one open file description (not yet opened:
+ * its first message must be OPEN).  Each message's sender is the caller
+ * of its request, unless fixed: then cred is every request's caller.  A
+ * user past the per-uid cap gets EMFILE for its OPEN.
  */
 int
-sim_sock_adopt(struct vmmctl_sim *sim, int fd, const struct vmmctl_cred *cred)
+sim_sock_adopt(struct vmmctl_sim *sim, int fd, const struct vmmctl_cred *cred,
+    int fixed)
 {
 	struct sim_conn *c;
 	int error;
@@ -244,34 +313,33 @@ sim_sock_adopt(struct vmmctl_sim *sim, int fd, const struct vmmctl_cred *cred)
 		return (error);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (ENOMEM);
+	if (!fixed && (error = want_creds(fd)) != 0) {
+		free(c);
+		return (error);
+	}
 	c->fd = fd;
+	c->reply_fd = -1;
 	c->cred = *cred;
+	c->fixed_cred = fixed;
+	c->over_cap = sim->conn_cap != 0 &&
+	    conns_of(sim, cred->uid) >= sim->conn_cap;
 	sim->conns[sim->nconns++] = c;
 	return (0);
 }
 
-/* How many bytes the frame in c->buf still needs (0: complete). */
-static size_t
-frame_need(const struct sim_conn *c)
-{
-	struct vmmctl_sim_hdr h;
-
-	if (c->have < sizeof(h))
-		return (sizeof(h) - c->have);
-	memcpy(&h, c->buf, sizeof(h));
-	/* h.len was bounded by frame_check before any payload was read. */
-	return (sizeof(h) + h.len - c->have);
-}
-
 /*
- * The header's own validity: 0, or the errno of a fatal protocol error
- * (the reply is sent and the connection closed).
+ * The message in c->buf against the protocol: 0, or the errno of a fatal
+ * protocol error (answered, then the connection is closed).
  */
 static int
 frame_check(const struct sim_conn *c)
 {
 	struct vmmctl_sim_hdr h;
 
+	if (c->bad != 0)
+		return (c->bad);
+	if (c->have < sizeof(h))
+		return (EPROTO);
 	memcpy(&h, c->buf, sizeof(h));
 	if (h.magic != VMMCTL_SIM_MAGIC)
 		return (EPROTO);
@@ -279,25 +347,30 @@ frame_check(const struct sim_conn *c)
 		return (EPROTONOSUPPORT);
 	if (h.type != VMMCTL_SIM_T_OPEN && h.type != VMMCTL_SIM_T_IOCTL)
 		return (EPROTO);
-	if (h.len > VMMCTL_SIM_MAX_PAYLOAD)
+	if (h.len > VMMCTL_SIM_MAX_PAYLOAD || c->have != sizeof(h) + h.len)
 		return (EPROTO);
 	/* OPEN first, and only first. */
 	if ((h.type == VMMCTL_SIM_T_OPEN) != (c->file == NULL))
+		return (EPROTO);
+	if (c->reply_fd < 0 || !c->have_cred)
 		return (EPROTO);
 	return (0);
 }
 
 /*
- * A reply, written without blocking.  A client that cannot take 4 KiB is
- * not reading its replies: 0 or -1 (drop it).
+ * The reply, on the request's own channel, never blocking: the channel was
+ * made for this one reply.  A requester that made it unusable (full, not a
+ * socket, closed) loses its own reply, nobody else's.
  */
-static int
+static void
 conn_reply(struct sim_conn *c, int error, const void *payload, uint32_t len)
 {
 	unsigned char out[SIM_FRAME_MAX];
 	struct vmmctl_sim_hdr h;
 	ssize_t n;
 
+	if (c->reply_fd < 0)
+		return;
 	memset(&h, 0, sizeof(h));
 	h.magic = VMMCTL_SIM_MAGIC;
 	h.version = VMMCTL_SIM_VERSION;
@@ -308,73 +381,176 @@ conn_reply(struct sim_conn *c, int error, const void *payload, uint32_t len)
 	if (len > 0)
 		memcpy(out + sizeof(h), payload, len);
 	do
-		n = send(c->fd, out, sizeof(h) + len, SIM_SEND_FLAGS);
+		n = send(c->reply_fd, out, sizeof(h) + len,
+		    MSG_DONTWAIT | SIM_SEND_FLAGS);
 	while (n < 0 && errno == EINTR);
-	return (n == (ssize_t)(sizeof(h) + len) ? 0 : -1);
+	(void)close(c->reply_fd);
+	c->reply_fd = -1;
 }
 
-/* Serves the complete frame in c->buf: 0, or -1 to close the connection. */
+/* The message of c is taken (served or refused). */
+static void
+conn_done(struct sim_conn *c)
+{
+
+	c->have = 0;
+	c->bad = 0;
+	c->have_cred = 0;
+	if (c->reply_fd >= 0)
+		(void)close(c->reply_fd);
+	c->reply_fd = -1;
+}
+
+/* Serves the message in c->buf: 0, or -1 to close the connection. */
 static int
 conn_serve(struct vmmctl_sim *sim, struct sim_conn *c)
 {
 	struct vmmctl_sim_hdr h;
 	unsigned char *data;
-	int error, fflags;
+	int error, fflags, rc;
 
 	memcpy(&h, c->buf, sizeof(h));
 	data = c->buf + sizeof(h);
-	c->have = 0;
-	if (h.type == VMMCTL_SIM_T_OPEN) {
+	rc = 0;
+	if ((error = frame_check(c)) != 0) {
+		conn_reply(c, error, NULL, 0);
+		rc = -1;
+	} else if (h.type == VMMCTL_SIM_T_OPEN) {
 		fflags = 0;
 		if (h.arg & VMMCTL_SIM_FREAD)
 			fflags |= VMMCTL_KF_READ;
 		if (h.arg & VMMCTL_SIM_FWRITE)
 			fflags |= VMMCTL_KF_WRITE;
-		error = vmmctl_kern_open(sim->kern, &c->cred, fflags, &c->file);
+		if (c->over_cap)
+			error = EMFILE;	/* this user's open files */
+		else
+			error = vmmctl_kern_open(sim->kern, &c->rcred, fflags,
+			    &c->file);
 		if (error != 0)
 			c->file = NULL;
-		if (conn_reply(c, error, NULL, 0) != 0 || error != 0)
-			return (-1);
-		return (0);
+		conn_reply(c, error, NULL, 0);
+		rc = error != 0 ? -1 : 0;
+	} else if (h.len != VMMCTL_SIM_CMD_LEN(h.arg))
+		conn_reply(c, EINVAL, NULL, 0);
+	else {
+		/* Answered as the thread that asked, at the time it asked. */
+		error = vmmctl_kern_ioctl(c->file, &c->rcred, h.arg, data,
+		    h.len);
+		if ((h.arg & VMMCTL_SIM_IOC_OUT) != 0)
+			conn_reply(c, error, data, h.len);
+		else
+			conn_reply(c, error, NULL, 0);
 	}
-	if (h.len != VMMCTL_SIM_CMD_LEN(h.arg))
-		return (conn_reply(c, EINVAL, NULL, 0));
-	error = vmmctl_kern_ioctl(c->file, &c->cred, h.arg, data, h.len);
-	if ((h.arg & VMMCTL_SIM_IOC_OUT) != 0)
-		return (conn_reply(c, error, data, h.len));
-	return (conn_reply(c, error, NULL, 0));
+	conn_done(c);
+	return (rc);
+}
+
+/* The sender's credentials of one message, as the kernel gives them. */
+static void
+msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
+{
+#if defined(__linux__)
+	struct ucred uc;
+
+	if (cm->cmsg_type != SCM_CREDENTIALS ||
+	    cm->cmsg_len < CMSG_LEN(sizeof(uc)))
+		return;
+	memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+	/* One uid per message: the effective one (the library sends it). */
+	c->rcred.uid = (uint32_t)uc.uid;
+	c->rcred.gid = (uint32_t)uc.gid;
+	c->have_cred = 1;
+#elif defined(__FreeBSD__)
+	struct sockcred2 sc;
+
+	if (cm->cmsg_type != SCM_CREDS2 ||
+	    cm->cmsg_len < CMSG_LEN(sizeof(sc)))
+		return;
+	memcpy(&sc, CMSG_DATA(cm), sizeof(sc));
+	c->rcred.uid = (uint32_t)sc.sc_euid;
+	c->rcred.gid = (uint32_t)sc.sc_egid;
+	c->have_cred = 1;
+#else
+	(void)c;
+	(void)cm;
+#endif
+}
+
+/* The descriptors of one message: the first is the reply channel. */
+static void
+msg_fds(struct sim_conn *c, const struct cmsghdr *cm)
+{
+	size_t i, n;
+	int fd;
+
+	n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	for (i = 0; i < n; i++) {
+		memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+		if (c->reply_fd < 0 && i == 0)
+			c->reply_fd = fd;
+		else {
+			(void)close(fd);
+			c->bad = EPROTO;	/* one channel per request */
+		}
+	}
 }
 
 /*
- * Reads what the socket has of the current frame, never past it, checking
- * the header before a payload byte is read.  Marks a hang-up on EOF or a
- * fatal error.
+ * Takes one message of c, whole, with its reply channel and its sender's
+ * credentials.  Marks a hang-up on EOF or a fatal error.
  */
 static void
-conn_read(struct sim_conn *c)
+conn_recv(struct sim_conn *c)
 {
-	size_t need;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(4 * sizeof(int)) + 256];
+	} cbuf;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
 	ssize_t n;
-	int error;
 
-	while ((need = frame_need(c)) > 0) {
-		n = recv(c->fd, c->buf + c->have, need, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n <= 0) {
-			c->hangup = 1;
-			return;
-		}
-		c->have += (size_t)n;
-		if (c->have == sizeof(struct vmmctl_sim_hdr) &&
-		    (error = frame_check(c)) != 0) {
-			(void)conn_reply(c, error, NULL, 0);
-			c->hangup = 1;
-			return;
-		}
+	if (c->have > 0)
+		return;		/* one message per round */
+	iov.iov_base = c->buf;
+	iov.iov_len = sizeof(c->buf);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	do
+		n = recvmsg(c->fd, &msg, MSG_DONTWAIT | SIM_RECV_FLAGS);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n < 0) {
+		c->hangup = 1;
+		return;
 	}
+	c->rcred = c->cred;	/* the jail; the rest from the message */
+	if (c->fixed_cred)
+		c->have_cred = 1;
+	/* Even an empty message may bring descriptors: ours to close. */
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+	    cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET)
+			continue;
+		if (cm->cmsg_type == SCM_RIGHTS)
+			msg_fds(c, cm);
+		else if (!c->fixed_cred)
+			msg_cred(c, cm);
+	}
+	if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0)
+		c->bad = EPROTO;
+	if (n == 0) {
+		/* The end of the stream, or an empty message: either ends it. */
+		conn_done(c);
+		c->hangup = 1;
+		return;
+	}
+	c->have = (size_t)n;
 }
 
 /*
@@ -471,19 +647,14 @@ sim_sock_round(struct vmmctl_sim *sim, int timeout)
 	for (i = 0; i < n; i++)
 		if ((p[1 + sim->neps + i].revents &
 		    (POLLIN | POLLHUP | POLLERR)) != 0)
-			conn_read(sim->conns[i]);
+			conn_recv(sim->conns[i]);
 	/* 2. Every hang-up pending now (see sweep_hangups). */
 	sweep_hangups(sim);
-	/* 3. The complete frames.  One per connection and round. */
-	for (i = sim->nconns; i-- > 0; ) {
-		struct sim_conn *c = sim->conns[i];
-
-		if (c->have < sizeof(struct vmmctl_sim_hdr) ||
-		    frame_need(c) != 0)
-			continue;
-		if (conn_serve(sim, c) != 0)
+	/* 3. The messages taken.  One per connection and round. */
+	for (i = sim->nconns; i-- > 0; )
+		if (sim->conns[i]->have > 0 &&
+		    conn_serve(sim, sim->conns[i]) != 0)
 			conn_close(sim, i);
-	}
 	/* 4. New connections, after the listeners' slots are read. */
 	for (i = 0; i < sim->neps; i++)
 		if ((sim->pfd[1 + i].revents & POLLIN) != 0)

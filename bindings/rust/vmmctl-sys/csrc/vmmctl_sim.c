@@ -3,18 +3,11 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * The vmmctl-sim transport: a unix socket at <root>/vmmctl, one connection
- * per open file description, speaking sys/sim/vmmctl_sim_proto.h.
- *
- * Known limitation: requests are serialised per handle with a mutex, which
- * covers every thread of one process.  Two PROCESSES that share one
- * connection (fork, or the descriptor passed over SCM_RIGHTS) must not issue
- * requests at the same instant: both write to and read from the same
- * stream, so a reply could be read by the wrong process.  Ownership sharing
- * itself is exact (it is the sim's open file), only concurrent requests are
- * affected; the character device has no such limit.  Likewise a child
- * forked while another thread was mid-request must not use the inherited
- * handle (its copy of the lock may be held); it may adopt a dup(2) of the
- * descriptor with vmmctl_from_fd() instead.
+ * per open file description, speaking sys/sim/vmmctl_sim_proto.h (version
+ * 2): every request is one message carrying its own reply channel and its
+ * sender's credentials, so that the threads and processes sharing one
+ * descriptor (dup, fork, SCM_RIGHTS) may all issue requests at once, each
+ * answered as itself, as the kernel answers ioctls.
  */
 
 #include <sys/types.h>
@@ -26,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +38,13 @@
 #define	SIM_SEND_FLAGS	0
 #endif
 
+/* Room for this process's credentials in a request (Linux sends them). */
+#if defined(__linux__)
+#define	SIM_CRED_SPACE	CMSG_SPACE(sizeof(struct ucred))
+#else
+#define	SIM_CRED_SPACE	0
+#endif
+
 static int
 sim_nosigpipe(int fd)
 {
@@ -58,96 +59,143 @@ sim_nosigpipe(int fd)
 	return (0);
 }
 
+/*
+ * A fresh reply channel: a SOCK_SEQPACKET pair, close-on-exec.  The sim
+ * gets pair[1]; this request reads its one reply from pair[0].
+ */
+/*
+ * The connection's lasting error: set once (error != 0), then returned to
+ * every later request.
+ */
 static int
-sim_write(int fd, const void *buf, size_t len)
+sim_broken(struct vmmctl *h, int error)
 {
-	const char *p = buf;
-	ssize_t n;
+	int was;
 
-	while (len > 0) {
-		n = send(fd, p, len, SIM_SEND_FLAGS);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return (errno);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
+	if (pthread_mutex_lock(&h->lock) != 0)
+		return (error);
+	was = h->broken;
+	if (was == 0)
+		h->broken = error;
+	(void)pthread_mutex_unlock(&h->lock);
+	return (was != 0 ? was : error);
 }
 
-/* End of stream before a whole frame: the sim went away. */
 static int
-sim_read(int fd, void *buf, size_t len)
+sim_channel(int pair[2])
 {
-	char *p = buf;
-	ssize_t n;
+	int error;
 
-	while (len > 0) {
-		n = recv(fd, p, len, 0);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return (errno);
-		}
-		if (n == 0)
-			return (ECONNRESET);
-		p += n;
-		len -= (size_t)n;
+#ifdef SOCK_CLOEXEC
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == -1)
+		return (errno);
+#else
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) == -1)
+		return (errno);
+	(void)fcntl(pair[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(pair[1], F_SETFD, FD_CLOEXEC);
+#endif
+	if ((error = sim_nosigpipe(pair[0])) != 0) {
+		(void)close(pair[0]);
+		(void)close(pair[1]);
+		return (error);
 	}
 	return (0);
 }
 
 /*
- * The reply into frame: its header in *hdrp, its payload (at most max bytes)
- * after the header.  The sim writes a reply with one send, so one recv
- * usually takes it whole; asking for no more than the largest reply this
- * request can get never reads into the next one.
+ * Sends one request as one message, with the reply channel and (Linux)
+ * this process's effective credentials, which the kernel checks.
  */
 static int
-sim_read_reply(int fd, char *frame, uint32_t max, struct vmmctl_sim_hdr *hdrp)
+sim_send(int fd, const void *frame, size_t len, int chan)
 {
-	size_t have, want;
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(sizeof(int)) + SIM_CRED_SPACE];
+	} cbuf;
+	struct cmsghdr *cm;
+	struct msghdr msg;
+	struct iovec iov;
 	ssize_t n;
-	int error;
 
-	want = sizeof(*hdrp) + max;
+	memset(&cbuf, 0, sizeof(cbuf));
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)(uintptr_t)frame;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = sizeof(cbuf.b);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &chan, sizeof(int));
+#if defined(__linux__)
+	{
+		struct ucred uc;
+
+		uc.pid = getpid();
+		uc.uid = geteuid();
+		uc.gid = getegid();
+		cm = CMSG_NXTHDR(&msg, cm);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_CREDENTIALS;
+		cm->cmsg_len = CMSG_LEN(sizeof(uc));
+		memcpy(CMSG_DATA(cm), &uc, sizeof(uc));
+	}
+#endif
 	do
-		n = recv(fd, frame, want, 0);
+		n = sendmsg(fd, &msg, SIM_SEND_FLAGS);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (errno);
+	return ((size_t)n == len ? 0 : EPROTO);
+}
+
+/*
+ * The one reply of a request, from its channel, into frame: its header in
+ * *hdrp, its payload (at most max bytes) after it.  End of file: the sim
+ * dropped the request (it went away, or the file was released).
+ */
+static int
+sim_recv(int chan, char *frame, uint32_t max, struct vmmctl_sim_hdr *hdrp)
+{
+	ssize_t n;
+
+	do
+		n = recv(chan, frame, sizeof(*hdrp) + max + 1, 0);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return (errno);
 	if (n == 0)
 		return (ECONNRESET);
-	have = (size_t)n;
-	if (have < sizeof(*hdrp) && (error = sim_read(fd, frame + have,
-	    sizeof(*hdrp) - have)) != 0)
-		return (error);
+	if ((size_t)n < sizeof(*hdrp))
+		return (EPROTO);
 	memcpy(hdrp, frame, sizeof(*hdrp));
 	if (hdrp->magic != VMMCTL_SIM_MAGIC ||
 	    hdrp->version != VMMCTL_SIM_VERSION ||
 	    hdrp->type != VMMCTL_SIM_T_REPLY || hdrp->len > max ||
-	    hdrp->error < 0)
+	    hdrp->error < 0 || (size_t)n != sizeof(*hdrp) + hdrp->len)
 		return (EPROTO);
-	have = have < sizeof(*hdrp) ? sizeof(*hdrp) : have;
-	if (have > sizeof(*hdrp) + hdrp->len)
-		return (EPROTO);	/* more than one reply: not ours */
-	return (sim_read(fd, frame + have, sizeof(*hdrp) + hdrp->len - have));
+	return (0);
 }
 
 /*
- * One request and its reply.  The reply payload (at most max bytes) lands in
- * rbuf and its length in *rlenp; the sim's errno in *errp.  A return value
- * other than 0 means the stream is unusable.
+ * One request and its reply, on a channel of its own: any number of
+ * threads and processes sharing fd may ask at once, each gets its own
+ * answer.  The reply payload (at most max bytes) lands in rbuf and its
+ * length in *rlenp; the sim's errno in *errp.  A return value other than
+ * 0 is the transport's error.
  */
 static int
 sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
     uint32_t len, void *rbuf, uint32_t max, uint32_t *rlenp, int *errp)
 {
 	struct vmmctl_sim_hdr hdr;
-	char frame[sizeof(hdr) + VMMCTL_SIM_MAX_PAYLOAD];
-	int error;
+	char frame[sizeof(hdr) + VMMCTL_SIM_MAX_PAYLOAD + 1];
+	int chan[2], error;
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = VMMCTL_SIM_MAGIC;
@@ -155,14 +203,17 @@ sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
 	hdr.type = type;
 	hdr.arg = arg;
 	hdr.len = len;
-	/* One send per frame: fewer wakeups of the sim. */
 	memcpy(frame, &hdr, sizeof(hdr));
 	if (len > 0)
 		memcpy(frame + sizeof(hdr), payload, len);
-	if ((error = sim_write(fd, frame, sizeof(hdr) + len)) != 0)
+	if ((error = sim_channel(chan)) != 0)
 		return (error);
-
-	if ((error = sim_read_reply(fd, frame, max, &hdr)) != 0)
+	error = sim_send(fd, frame, sizeof(hdr) + len, chan[1]);
+	(void)close(chan[1]);
+	if (error == 0)
+		error = sim_recv(chan[0], frame, max, &hdr);
+	(void)close(chan[0]);
+	if (error != 0)
 		return (error);
 	if (hdr.len > 0)
 		memcpy(rbuf, frame + sizeof(hdr), hdr.len);
@@ -178,12 +229,12 @@ sim_socket(int inherit, int *fdp)
 
 #ifdef SOCK_CLOEXEC
 	/* Atomic close-on-exec: no window for a concurrent fork+exec. */
-	fd = socket(AF_UNIX, SOCK_STREAM | (inherit ? 0 : SOCK_CLOEXEC), 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | (inherit ? 0 : SOCK_CLOEXEC), 0);
 	if (fd == -1)
 		return (errno);
 #else
 	/* Systems without SOCK_CLOEXEC (macOS) have a short window here. */
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	if (fd == -1)
 		return (errno);
 	if (!inherit && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
@@ -240,13 +291,20 @@ vmmctl_sim_connect(const char *path, int inherit, int *fdp)
 		if (error != 0)
 			goto fail;
 	}
+	/*
+	 * A simulator of protocol 1 listens on a stream socket: another
+	 * protocol version, which vmmctl.h documents as EPROTO.
+	 */
+	if (rc == -1 && errno == EPROTOTYPE) {
+		error = EPROTO;
+		goto fail;
+	}
 	if (rc == -1)
 		goto fail_errno;
 
 	error = sim_exchange(fd, VMMCTL_SIM_T_OPEN,
 	    VMMCTL_SIM_FREAD | VMMCTL_SIM_FWRITE, NULL, 0, NULL, 0, &rlen,
 	    &serr);
-	/* A sim of another protocol version: vmmctl.h documents EPROTO. */
 	if (error == 0)
 		error = serr == EPROTONOSUPPORT ? EPROTO : serr;
 	if (error != 0)
@@ -261,7 +319,7 @@ fail:
 }
 
 /*
- * Is fd a stream socket connected to a vmmctl-sim?  Its peer must be bound
+ * Is fd a SOCK_SEQPACKET socket connected to a vmmctl-sim?  Its peer must be bound
  * to "<root>/vmmctl"; *rootp gets a copy of <root>.  Nothing is sent: the
  * descriptor may be shared with another process that is mid-request.
  */
@@ -276,7 +334,7 @@ vmmctl_sim_probe(int fd, char **rootp)
 
 	sl = sizeof(type);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
-	    type != SOCK_STREAM)
+	    type != SOCK_SEQPACKET)
 		return (ENODEV);
 	memset(&sun, 0, sizeof(sun));
 	sl = sizeof(sun);
@@ -310,11 +368,11 @@ vmmctl_sim_probe(int fd, char **rootp)
 }
 
 /*
- * One ioctl request on the handle's stream, under its lock.  Returns the
- * transport's error (0, or the stream is broken for good: this and every
- * later request fail so); the sim's answer goes to *serrp.  The payload
- * (len bytes) is copied back only on success and only for IOC_OUT
- * commands, as the kernel's copyout does.
+ * One ioctl request.  Returns the transport's error (0, or the connection
+ * is gone for good: this and every later request fail so); the sim's
+ * answer goes to *serrp.  The payload (len bytes) is copied back only on
+ * success and only for IOC_OUT commands, as the kernel's copyout does.
+ * Requests need no lock: each has its own reply channel.
  */
 static int
 sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
@@ -324,10 +382,8 @@ sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
 	uint32_t rlen;
 	int error;
 
-	if ((error = pthread_mutex_lock(&h->lock)) != 0)
+	if ((error = sim_broken(h, 0)) != 0)
 		return (error);
-	if ((error = h->broken) != 0)
-		goto out;
 	error = sim_exchange(h->fd, VMMCTL_SIM_T_IOCTL, cmd, arg, len, rbuf,
 	    sizeof(rbuf), &rlen, serrp);
 	if (error == 0 && *serrp == 0 && (cmd & VMMCTL_SIM_IOC_OUT) != 0 &&
@@ -337,9 +393,10 @@ sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
 		else
 			memcpy(arg, rbuf, len);
 	}
-	h->broken = error;
-out:
-	(void)pthread_mutex_unlock(&h->lock);
+	/* The connection is gone; a failure of our own (EMFILE) is not. */
+	if (error == EPIPE || error == ECONNRESET || error == ENOTCONN ||
+	    error == EPROTO)
+		(void)sim_broken(h, error);
 	return (error);
 }
 
@@ -380,4 +437,24 @@ vmmctl_sim_sync(struct vmmctl *h)
 	memset(&vd, 0, sizeof(vd));
 	return (sim_request(h, (uint32_t)VMMCTL_VM_DESTROY, &vd, sizeof(vd),
 	    &serr));
+}
+
+/*
+ * Returns once the sim serving root has handled every hang-up that
+ * happened before this call: it handles them all before it answers any
+ * request, so the answer to an OPEN on a fresh connection (whatever it
+ * is) is enough.  A sim that is gone has nothing left to release.
+ */
+void
+vmmctl_sim_settle(const char *root)
+{
+	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s%svmmctl", root,
+	    root[0] != '\0' && root[strlen(root) - 1] == '/' ? "" : "/");
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return;
+	if (vmmctl_sim_connect(path, 0, &fd) == 0)
+		(void)close(fd);
 }
