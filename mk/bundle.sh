@@ -30,7 +30,7 @@ sys/include/vmmctl_dev.h sys/sim/vmmctl_sim_proto.h sys/kern/vmmctl_name.c"
 SIM="sys/kern/vmmctl_kern.h sys/kern/vmmctl_kern_var.h sys/kern/vmmctl_kern.c
 sys/kern/vmmctl_jail.c sys/kern/vmmctl_table.c sys/sim/vmmctl_sim.h
 sys/sim/vmmctl_sim_var.h sys/sim/vmmctl_sim_host.c sys/sim/vmmctl_sim_root.c
-sys/sim/vmmctl_sim_sock.c
+sys/sim/vmmctl_sim_sock.c sys/sim/vmmctl_sim_chan.c
 sys/sim/vmmctl_sim_main.c"
 
 # Destination directories (relative to the root): the Python sdist's and

@@ -11,16 +11,29 @@
  * several processes sharing the connection never interleave.  Fields are in
  * host byte order: the socket never leaves the host.
  *
- * Each request carries, as ancillary data:
- *   - SCM_RIGHTS: exactly one descriptor, the request's own reply channel
- *     (one end of a fresh SOCK_SEQPACKET socketpair); the reply is sent
- *     there, once, so it reaches the process that asked and nobody else;
- *   - its sender's credentials, checked by the kernel: SCM_CREDENTIALS on
- *     Linux (the simulator sets SO_PASSCRED; the library sends its
- *     effective uid and gid explicitly), SCM_CREDS2 on FreeBSD
- *     (LOCAL_CREDS_PERSISTENT).  Each request is answered with the
- *     credentials of the process that sent it, at the time it sent it,
- *     whoever opened the connection.
+ * Each request carries its sender's credentials as ancillary data,
+ * checked by the kernel: SCM_CREDENTIALS on Linux (the simulator sets
+ * SO_PASSCRED; the library sends its pid and effective uid and gid
+ * explicitly), SCM_CREDS2 on FreeBSD (LOCAL_CREDS_PERSISTENT).  Each
+ * request is answered with the credentials of the process that sent it, at
+ * the time it sent it, whoever opened the connection.
+ *
+ * The reply goes to a reply channel (one end of a SOCK_SEQPACKET
+ * socketpair the client made), so that it reaches the process that asked
+ * and nobody else:
+ *   - hdr.chan = 0 and one descriptor attached (SCM_RIGHTS): a channel for
+ *     this request only; the simulator closes it after the reply;
+ *   - hdr.chan = N != 0 and one descriptor attached: the channel is
+ *     registered as (sender's pid, N) on this connection (replacing an
+ *     earlier one of that key) and answers this and later requests;
+ *   - hdr.chan = N != 0 and no descriptor: the reply goes to the channel
+ *     registered as (sender's pid, N).  The pid is the kernel's, so no
+ *     process can reach another's channel.
+ * A client should keep at most one request outstanding per registered
+ * channel; if its replies pile up unread, the simulator holds the next one
+ * and stops reading that connection until the channel drains (it never
+ * drops a reply, nor a client that is slow to read).  A channel whose
+ * other end is closed is forgotten.
  *
  *   client                               sim
  *   OPEN  {arg = VMMCTL_SIM_FREAD|FWRITE} ->
@@ -42,9 +55,11 @@
  *
  * A message with a bad magic, an unsupported version (reply
  * EPROTONOSUPPORT), an unknown type, a length other than its header's,
- * more than one descriptor, no credentials or a truncated payload or
- * control part gets a REPLY with EPROTO (if it has a channel), and the
- * connection is closed.  A client of protocol 1 (SOCK_STREAM) cannot
+ * more than one descriptor, no credentials, no channel (none attached and
+ * none registered under its chan) or a truncated payload or control part
+ * gets a REPLY with EPROTO (if it has a channel), and the connection is
+ * closed.  A connection may register at most VMMCTL_SIM_MAX_CHANS
+ * channels at once (EMFILE for one more, on the channel attached).  A client of protocol 1 (SOCK_STREAM) cannot
  * connect: connect(2) fails with EPROTOTYPE.
  *
  * Hang-ups: the sim handles every hang-up pending before it serves any
@@ -52,8 +67,7 @@
  * process.  Requests still queued when the last reference goes are dropped
  * (their channels close: the sender reads end-of-file).  Requests on one
  * connection are served in order, one per round; clients may pipeline them
- * freely: each reply waits in its own channel, so the simulator never
- * holds replies and never drops a client that is slow to read them.
+ * freely on one-shot channels: each reply waits in its own channel.
  */
 
 #ifndef _VMMCTL_SIM_PROTO_H_
@@ -64,6 +78,7 @@
 #define	VMMCTL_SIM_MAGIC	0x534d4d56u	/* "VMMS" little-endian */
 #define	VMMCTL_SIM_VERSION	2
 #define	VMMCTL_SIM_MAX_PAYLOAD	4096		/* ours are 296 */
+#define	VMMCTL_SIM_MAX_CHANS	256		/* registered, per connection */
 
 /* hdr.type */
 #define	VMMCTL_SIM_T_OPEN	1
@@ -87,12 +102,13 @@ struct vmmctl_sim_hdr {
 	uint32_t	arg;		/* OPEN: access mode; IOCTL: command */
 	int32_t		error;		/* REPLY: 0 or errno; else 0 */
 	uint32_t	len;		/* payload bytes that follow */
+	uint32_t	chan;		/* request: its reply channel (above) */
 };
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
-static_assert(sizeof(struct vmmctl_sim_hdr) == 20, "vmmctl_sim_hdr");
+static_assert(sizeof(struct vmmctl_sim_hdr) == 24, "vmmctl_sim_hdr");
 #else
-__extension__ _Static_assert(sizeof(struct vmmctl_sim_hdr) == 20,
+__extension__ _Static_assert(sizeof(struct vmmctl_sim_hdr) == 24,
     "vmmctl_sim_hdr");
 #endif
 

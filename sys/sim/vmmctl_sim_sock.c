@@ -187,8 +187,11 @@ conn_close(struct vmmctl_sim *sim, size_t i)
 	/* The last reference to the open file is gone. */
 	if (c->file != NULL)
 		vmmctl_kern_release(c->file);
-	if (c->reply_fd >= 0)
+	if (c->reply_once && c->reply_fd >= 0)
 		(void)close(c->reply_fd);
+	while (c->nchans > 0)
+		sim_chan_forget(c, c->nchans - 1);
+	free(c->chans);
 	(void)close(c->fd);
 	free(c);
 	sim->conns[i] = sim->conns[--sim->nconns];
@@ -317,13 +320,45 @@ sim_sock_adopt(struct vmmctl_sim *sim, int fd, const struct vmmctl_cred *cred,
 		return (error);
 	}
 	c->fd = fd;
-	c->reply_fd = -1;
+	c->reply_fd = c->out_fd = -1;
 	c->cred = *cred;
 	c->fixed_cred = fixed;
 	c->over_cap = sim->conn_cap != 0 &&
 	    conns_of(sim, cred->uid) >= sim->conn_cap;
 	sim->conns[sim->nconns++] = c;
 	return (0);
+}
+
+/*
+ * The reply channel of the message just taken: the one attached (for this
+ * request only, or registered), or the sender's registered one.
+ */
+static void
+conn_chan(struct sim_conn *c)
+{
+	struct vmmctl_sim_hdr h;
+	struct sim_chan *ch;
+	int error;
+
+	if (c->have < sizeof(h)) {
+		c->reply_once = 1;
+		c->bad = EPROTO;
+		return;
+	}
+	memcpy(&h, c->buf, sizeof(h));
+	if (c->reply_fd >= 0 && h.chan == 0) {
+		c->reply_once = 1;
+	} else if (c->reply_fd >= 0) {
+		if ((error = sim_chan_register(c, c->pid, h.chan,
+		    c->reply_fd)) != 0) {
+			c->reply_once = 1;
+			c->refuse = error;
+		}
+	} else if (h.chan != 0 &&
+	    (ch = sim_chan_find(c, c->pid, h.chan)) != NULL) {
+		c->reply_fd = ch->fd;
+	} else
+		c->bad = EPROTO;	/* nobody to answer */
 }
 
 /*
@@ -337,8 +372,6 @@ frame_check(const struct sim_conn *c)
 
 	if (c->bad != 0)
 		return (c->bad);
-	if (c->have < sizeof(h))
-		return (EPROTO);
 	memcpy(&h, c->buf, sizeof(h));
 	if (h.magic != VMMCTL_SIM_MAGIC)
 		return (EPROTO);
@@ -351,20 +384,20 @@ frame_check(const struct sim_conn *c)
 	/* OPEN first, and only first. */
 	if ((h.type == VMMCTL_SIM_T_OPEN) != (c->file == NULL))
 		return (EPROTO);
-	if (c->reply_fd < 0 || !c->have_cred)
+	if (!c->have_cred)
 		return (EPROTO);
 	return (0);
 }
 
 /*
- * The reply, on the request's own channel, never blocking: the channel was
- * made for this one reply.  A requester that made it unusable (full, not a
- * socket, closed) loses its own reply, nobody else's.
+ * The reply, on the request's channel, never blocking.  A one-shot channel
+ * was made for this one reply.  A registered one that cannot take it yet
+ * holds it (the connection stalls until it drains); one whose client end
+ * is gone is forgotten.
  */
 static void
 conn_reply(struct sim_conn *c, int error, const void *payload, uint32_t len)
 {
-	unsigned char out[SIM_FRAME_MAX];
 	struct vmmctl_sim_hdr h;
 	ssize_t n;
 
@@ -376,15 +409,39 @@ conn_reply(struct sim_conn *c, int error, const void *payload, uint32_t len)
 	h.type = VMMCTL_SIM_T_REPLY;
 	h.error = error;
 	h.len = len;
-	memcpy(out, &h, sizeof(h));
+	memcpy(c->out, &h, sizeof(h));
 	if (len > 0)
-		memcpy(out + sizeof(h), payload, len);
+		memcpy(c->out + sizeof(h), payload, len);
 	do
-		n = send(c->reply_fd, out, sizeof(h) + len,
+		n = send(c->reply_fd, c->out, sizeof(h) + len,
 		    MSG_DONTWAIT | SIM_SEND_FLAGS);
 	while (n < 0 && errno == EINTR);
-	(void)close(c->reply_fd);
-	c->reply_fd = -1;
+	if (n < 0 && !c->reply_once) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+			c->outlen = sizeof(h) + len;
+			c->out_fd = c->reply_fd;
+		} else
+			sim_chan_lost(c, c->reply_fd);
+	}
+}
+
+/* Sends the held reply once its channel takes it. */
+static void
+conn_flush(struct sim_conn *c)
+{
+	ssize_t n;
+
+	do
+		n = send(c->out_fd, c->out, c->outlen,
+		    MSG_DONTWAIT | SIM_SEND_FLAGS);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == ENOBUFS))
+		return;
+	if (n < 0)
+		sim_chan_lost(c, c->out_fd);
+	c->outlen = 0;
+	c->out_fd = -1;
 }
 
 /* The message of c is taken (served or refused). */
@@ -392,12 +449,14 @@ static void
 conn_done(struct sim_conn *c)
 {
 
-	c->have = 0;
-	c->bad = 0;
-	c->have_cred = 0;
-	if (c->reply_fd >= 0)
+	if (c->reply_once && c->reply_fd >= 0)
 		(void)close(c->reply_fd);
 	c->reply_fd = -1;
+	c->reply_once = 0;
+	c->have = 0;
+	c->bad = 0;
+	c->refuse = 0;
+	c->have_cred = 0;
 }
 
 /* Serves the message in c->buf: 0, or -1 to close the connection. */
@@ -414,7 +473,9 @@ conn_serve(struct vmmctl_sim *sim, struct sim_conn *c)
 	if ((error = frame_check(c)) != 0) {
 		conn_reply(c, error, NULL, 0);
 		rc = -1;
-	} else if (h.type == VMMCTL_SIM_T_OPEN) {
+	} else if (c->refuse != 0)
+		conn_reply(c, c->refuse, NULL, 0);
+	else if (h.type == VMMCTL_SIM_T_OPEN) {
 		fflags = 0;
 		if (h.arg & VMMCTL_SIM_FREAD)
 			fflags |= VMMCTL_KF_READ;
@@ -458,6 +519,7 @@ msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
 	/* One uid per message: the effective one (the library sends it). */
 	c->rcred.uid = (uint32_t)uc.uid;
 	c->rcred.gid = (uint32_t)uc.gid;
+	c->pid = (uint32_t)uc.pid;
 	c->have_cred = 1;
 #elif defined(__FreeBSD__)
 	struct sockcred2 sc;
@@ -468,6 +530,7 @@ msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
 	memcpy(&sc, CMSG_DATA(cm), sizeof(sc));
 	c->rcred.uid = (uint32_t)sc.sc_euid;
 	c->rcred.gid = (uint32_t)sc.sc_egid;
+	c->pid = (uint32_t)sc.sc_pid;
 	c->have_cred = 1;
 #else
 	(void)c;
@@ -510,8 +573,8 @@ conn_recv(struct sim_conn *c)
 	struct iovec iov;
 	ssize_t n;
 
-	if (c->have > 0)
-		return;		/* one message per round */
+	if (c->have > 0 || c->outlen > 0)
+		return;		/* one message per round; none while stalled */
 	iov.iov_base = c->buf;
 	iov.iov_len = sizeof(c->buf);
 	memset(&msg, 0, sizeof(msg));
@@ -529,6 +592,7 @@ conn_recv(struct sim_conn *c)
 		return;
 	}
 	c->rcred = c->cred;	/* the jail; the rest from the message */
+	c->pid = 0;
 	if (c->fixed_cred)
 		c->have_cred = 1;
 	/* Even an empty message may bring descriptors: ours to close. */
@@ -545,11 +609,13 @@ conn_recv(struct sim_conn *c)
 		c->bad = EPROTO;
 	if (n == 0) {
 		/* The end of the stream, or an empty message: either ends it. */
+		c->reply_once = 1;
 		conn_done(c);
 		c->hangup = 1;
 		return;
 	}
 	c->have = (size_t)n;
+	conn_chan(c);
 }
 
 /*
@@ -632,8 +698,11 @@ sim_sock_round(struct vmmctl_sim *sim, int timeout)
 	}
 	n = sim->nconns;
 	for (i = 0; i < n; i++) {
-		p[1 + sim->neps + i].fd = sim->conns[i]->fd;
-		p[1 + sim->neps + i].events = POLLIN;
+		struct sim_conn *c = sim->conns[i];
+
+		/* A stalled connection waits for its channel, not input. */
+		p[1 + sim->neps + i].fd = c->outlen > 0 ? c->out_fd : c->fd;
+		p[1 + sim->neps + i].events = c->outlen > 0 ? POLLOUT : POLLIN;
 	}
 	nfd = 1 + sim->neps + n;
 	for (i = 0; i < nfd; i++)
@@ -643,10 +712,15 @@ sim_sock_round(struct vmmctl_sim *sim, int timeout)
 	if (p[0].revents != 0 && wake_check(sim))
 		return (ESHUTDOWN);
 	/* 1. Input of this round, before anything is served. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if ((p[1 + sim->neps + i].revents &
-		    (POLLIN | POLLHUP | POLLERR)) != 0)
+		    (POLLIN | POLLOUT | POLLHUP | POLLERR)) == 0)
+			continue;
+		if (sim->conns[i]->outlen > 0)
+			conn_flush(sim->conns[i]);
+		else
 			conn_recv(sim->conns[i]);
+	}
 	/* 2. Every hang-up pending now (see sweep_hangups). */
 	sweep_hangups(sim);
 	/* 3. The messages taken.  One per connection and round. */

@@ -34,11 +34,18 @@ struct sim_ep {
 	int			bound;		/* <dir>/vmmctl is ours */
 };
 
+/* A reply channel registered on a connection (vmmctl_sim_proto.h). */
+struct sim_chan {
+	uint32_t		pid;		/* the kernel's, of its sender */
+	uint32_t		id;		/* hdr.chan */
+	int			fd;
+};
+
 /*
  * One connection: one open file description.  Each message on it is one
- * request with its own reply channel and its sender's credentials
- * (vmmctl_sim_proto.h).  buf comes first, so the payload (at offset 20) is
- * aligned as the core's structures need.
+ * request with its sender's credentials and a reply channel, attached or
+ * registered (vmmctl_sim_proto.h).  buf comes first, so the payload (at
+ * offset 24) is aligned as the core's structures need.
  */
 struct sim_conn {
 	unsigned char		buf[SIM_FRAME_MAX];
@@ -46,13 +53,22 @@ struct sim_conn {
 	int			fd;
 	int			hangup;		/* close at the next sweep */
 	int			reply_fd;	/* the message's channel */
+	int			reply_once;	/* ...for this request only */
 	int			bad;		/* the message's protocol error */
+	int			refuse;		/* its answer, unserved */
 	int			have_cred;	/* the message carried them */
 	int			fixed_cred;	/* adopted with fixed cred */
 	int			over_cap;	/* its user has too many open */
+	uint32_t		pid;		/* the message's sender */
 	struct vmmctl_cred	cred;		/* at connect; the jail */
 	struct vmmctl_cred	rcred;		/* of the message's sender */
 	struct vmmctl_kfile	*file;		/* NULL until OPEN */
+	struct sim_chan		*chans;		/* registered channels */
+	size_t			nchans;
+	/* A reply its registered channel could not take yet: stalled. */
+	unsigned char		out[SIM_FRAME_MAX];
+	size_t			outlen;
+	int			out_fd;
 };
 
 enum sim_state {
@@ -104,6 +120,14 @@ const char *sim_jail_leaf(const struct vmmctl_kjail *j);
 /* vmmctl_sim_root.c: the root, its lock, the views' directories. */
 int	sim_root_open(struct vmmctl_sim *sim);
 void	sim_root_close(struct vmmctl_sim *sim);
+
+/* vmmctl_sim_chan.c: a connection's registered reply channels. */
+struct sim_chan *sim_chan_find(struct sim_conn *c, uint32_t pid, uint32_t id);
+int	sim_chan_register(struct sim_conn *c, uint32_t pid, uint32_t id,
+	    int fd);
+void	sim_chan_forget(struct sim_conn *c, size_t i);
+void	sim_chan_lost(struct sim_conn *c, int fd);
+void	sim_chan_purge(struct sim_conn *c);
 
 /* vmmctl_sim_sock.c: the socket transport. */
 int	sim_sock_path(char *buf, size_t size, const char *dir);

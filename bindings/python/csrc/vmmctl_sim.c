@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +105,9 @@ sim_channel(int pair[2])
 }
 
 /*
- * Sends one request as one message, with the reply channel and (Linux)
- * this process's effective credentials, which the kernel checks.
+ * Sends one request as one message, with (Linux) this process's pid and
+ * effective credentials, which the kernel checks, and the reply channel
+ * chan attached (unless -1: a registered one).
  */
 static int
 sim_send(int fd, const void *frame, size_t len, int chan)
@@ -126,12 +128,18 @@ sim_send(int fd, const void *frame, size_t len, int chan)
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = cbuf.b;
-	msg.msg_controllen = sizeof(cbuf.b);
+	msg.msg_controllen = (chan >= 0 ? CMSG_SPACE(sizeof(int)) : 0) +
+	    SIM_CRED_SPACE;
+	if (msg.msg_controllen == 0)
+		msg.msg_control = NULL;
 	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &chan, sizeof(int));
+	if (chan >= 0) {
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &chan, sizeof(int));
+		cm = CMSG_NXTHDR(&msg, cm);
+	}
 #if defined(__linux__)
 	{
 		struct ucred uc;
@@ -139,7 +147,6 @@ sim_send(int fd, const void *frame, size_t len, int chan)
 		uc.pid = getpid();
 		uc.uid = geteuid();
 		uc.gid = getegid();
-		cm = CMSG_NXTHDR(&msg, cm);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_CREDENTIALS;
 		cm->cmsg_len = CMSG_LEN(sizeof(uc));
@@ -182,20 +189,12 @@ sim_recv(int chan, char *frame, uint32_t max, struct vmmctl_sim_hdr *hdrp)
 	return (0);
 }
 
-/*
- * One request and its reply, on a channel of its own: any number of
- * threads and processes sharing fd may ask at once, each gets its own
- * answer.  The reply payload (at most max bytes) lands in rbuf and its
- * length in *rlenp; the sim's errno in *errp.  A return value other than
- * 0 is the transport's error.
- */
-static int
-sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
-    uint32_t len, void *rbuf, uint32_t max, uint32_t *rlenp, int *errp)
+/* A request's message: header (reply channel chanid) and payload. */
+static size_t
+sim_frame(char *frame, uint16_t type, uint32_t arg, const void *payload,
+    uint32_t len, uint32_t chanid)
 {
 	struct vmmctl_sim_hdr hdr;
-	char frame[sizeof(hdr) + VMMCTL_SIM_MAX_PAYLOAD + 1];
-	int chan[2], error;
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.magic = VMMCTL_SIM_MAGIC;
@@ -203,23 +202,120 @@ sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
 	hdr.type = type;
 	hdr.arg = arg;
 	hdr.len = len;
+	hdr.chan = chanid;
 	memcpy(frame, &hdr, sizeof(hdr));
 	if (len > 0)
 		memcpy(frame + sizeof(hdr), payload, len);
+	return (sizeof(hdr) + len);
+}
+
+/* The reply in frame, its header in hdr, to the caller's buffers. */
+static void
+sim_answer(const char *frame, const struct vmmctl_sim_hdr *hdr, void *rbuf,
+    uint32_t *rlenp, int *errp)
+{
+
+	if (hdr->len > 0 && rbuf != NULL)
+		memcpy(rbuf, frame + sizeof(*hdr), hdr->len);
+	*rlenp = hdr->len;
+	*errp = hdr->error;
+}
+
+/*
+ * One request and its reply, on a channel of its own (used once: for the
+ * OPEN and the settling request, which need no registered channel).  The
+ * reply payload (at most max bytes) lands in rbuf and its length in
+ * *rlenp; the sim's errno in *errp.  A return value other than 0 is the
+ * transport's error.
+ */
+static int
+sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
+    uint32_t len, void *rbuf, uint32_t max, uint32_t *rlenp, int *errp)
+{
+	char frame[sizeof(struct vmmctl_sim_hdr) + VMMCTL_SIM_MAX_PAYLOAD + 1];
+	struct vmmctl_sim_hdr hdr;
+	int chan[2], error;
+	size_t n;
+
+	n = sim_frame(frame, type, arg, payload, len, 0);
 	if ((error = sim_channel(chan)) != 0)
 		return (error);
-	error = sim_send(fd, frame, sizeof(hdr) + len, chan[1]);
+	error = sim_send(fd, frame, n, chan[1]);
 	(void)close(chan[1]);
 	if (error == 0)
 		error = sim_recv(chan[0], frame, max, &hdr);
 	(void)close(chan[0]);
-	if (error != 0)
+	if (error == 0)
+		sim_answer(frame, &hdr, rbuf, rlenp, errp);
+	return (error);
+}
+
+/*
+ * The handle's reply channel for this process: made and registered with
+ * the next request (*attachp: the end to attach) the first time, and
+ * again in a child after fork(2) (the parent's stays the parent's).
+ * Called with the handle's lock held.
+ */
+static int
+sim_own_channel(struct vmmctl *h, int *attachp)
+{
+	static pthread_mutex_t idlock = PTHREAD_MUTEX_INITIALIZER;
+	static uint32_t lastid;
+	int pair[2], error;
+
+	*attachp = -1;
+	if (h->chan >= 0 && h->chan_pid == getpid())
+		return (0);
+	if ((error = sim_channel(pair)) != 0)
 		return (error);
-	if (hdr.len > 0)
-		memcpy(rbuf, frame + sizeof(hdr), hdr.len);
-	*rlenp = hdr.len;
-	*errp = hdr.error;
+	if (h->chan >= 0)
+		(void)close(h->chan);	/* the parent's, inherited */
+	h->chan = pair[0];
+	*attachp = pair[1];
+	h->chan_pid = getpid();
+	(void)pthread_mutex_lock(&idlock);
+	if (++lastid == 0)
+		lastid = 1;
+	h->chan_id = lastid;
+	(void)pthread_mutex_unlock(&idlock);
 	return (0);
+}
+
+/*
+ * One ioctl request on the handle's registered channel, under the
+ * handle's lock (one request at a time per handle and process; other
+ * processes sharing the connection have channels of their own).
+ */
+static int
+sim_exchange_handle(struct vmmctl *h, uint32_t arg, const void *payload,
+    uint32_t len, void *rbuf, uint32_t max, uint32_t *rlenp, int *errp)
+{
+	char frame[sizeof(struct vmmctl_sim_hdr) + VMMCTL_SIM_MAX_PAYLOAD + 1];
+	struct vmmctl_sim_hdr hdr;
+	int attach, error;
+	size_t n;
+
+	if ((error = pthread_mutex_lock(&h->lock)) != 0)
+		return (error);
+	if ((error = h->broken) != 0 ||
+	    (error = sim_own_channel(h, &attach)) != 0)
+		goto out;
+	n = sim_frame(frame, VMMCTL_SIM_T_IOCTL, arg, payload, len,
+	    h->chan_id);
+	error = sim_send(h->fd, frame, n, attach);
+	if (attach >= 0)
+		(void)close(attach);
+	if (error == 0)
+		error = sim_recv(h->chan, frame, max, &hdr);
+	if (error == 0)
+		sim_answer(frame, &hdr, rbuf, rlenp, errp);
+	/* The connection is gone; a failure of our own (EMFILE) is not. */
+	if (error == EPIPE || error == ECONNRESET || error == ENOTCONN ||
+	    error == EPROTO)
+		h->broken = error;
+out:
+	(void)pthread_mutex_unlock(&h->lock);
+	return (error);
 }
 
 static int
@@ -372,7 +468,6 @@ vmmctl_sim_probe(int fd, char **rootp)
  * is gone for good: this and every later request fail so); the sim's
  * answer goes to *serrp.  The payload (len bytes) is copied back only on
  * success and only for IOC_OUT commands, as the kernel's copyout does.
- * Requests need no lock: each has its own reply channel.
  */
 static int
 sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
@@ -382,10 +477,8 @@ sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
 	uint32_t rlen;
 	int error;
 
-	if ((error = sim_broken(h, 0)) != 0)
-		return (error);
-	error = sim_exchange(h->fd, VMMCTL_SIM_T_IOCTL, cmd, arg, len, rbuf,
-	    sizeof(rbuf), &rlen, serrp);
+	error = sim_exchange_handle(h, cmd, arg, len, rbuf, sizeof(rbuf),
+	    &rlen, serrp);
 	if (error == 0 && *serrp == 0 && (cmd & VMMCTL_SIM_IOC_OUT) != 0 &&
 	    len > 0) {
 		if (rlen != len)
@@ -393,9 +486,7 @@ sim_request(struct vmmctl *h, uint32_t cmd, void *arg, uint32_t len,
 		else
 			memcpy(arg, rbuf, len);
 	}
-	/* The connection is gone; a failure of our own (EMFILE) is not. */
-	if (error == EPIPE || error == ECONNRESET || error == ENOTCONN ||
-	    error == EPROTO)
+	if (error == EPROTO)
 		(void)sim_broken(h, error);
 	return (error);
 }

@@ -111,6 +111,7 @@ vmmctl_alloc(int fd, enum vmmctl_transport tr, const char *root,
 		return (error);
 	}
 	h->fd = fd;
+	h->chan = -1;
 	h->transport = tr;
 	h->root = ownroot;
 	*out = h;
@@ -217,6 +218,8 @@ vmmctl_close(vmmctl_t *h)
 	if (h == NULL)
 		return (0);
 	rc = close(h->fd);
+	if (h->chan >= 0)
+		(void)close(h->chan);
 	/*
 	 * Over the sim, the release a last close causes happens in the sim:
 	 * wait until it is complete, as the kernel's last close(2) does.

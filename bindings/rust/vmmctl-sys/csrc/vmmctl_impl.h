@@ -32,14 +32,20 @@ struct vmmctl {
 	int			fd;
 	enum vmmctl_transport	transport;
 	/*
-	 * The sim connection's lasting error, under lock: set once the
-	 * connection is gone (the sim died, or broke the protocol), so every
-	 * later request fails the same way.  Requests themselves need no
-	 * lock (each has its own reply channel).  Unused by the ioctl
-	 * transport.
+	 * Sim requests of this process, one at a time on its reply channel,
+	 * and the connection's lasting error: set once the connection is
+	 * gone (the sim died, or broke the protocol), so every later request
+	 * fails the same way.  Unused by the ioctl transport.
 	 */
 	pthread_mutex_t		lock;
 	int			broken;
+	/*
+	 * The sim reply channel of this process (our end; -1 until the first
+	 * request), registered as (chan_pid, chan_id) with the sim.
+	 */
+	int			chan;
+	pid_t			chan_pid;
+	uint32_t		chan_id;
 	char			*root;	/* the directory holding vmmctl, vmm/ */
 };
 
