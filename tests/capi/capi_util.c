@@ -64,14 +64,30 @@ cleanup_register(void)
 	}
 }
 
+/*
+ * The programs built with CAPI_FUSE=1 (capi_*_fuse_test) run every case
+ * against the sim's device mode: the library's character-device
+ * (ioctl) transport.  Each case says which transport it ran.
+ */
+#ifndef CAPI_FUSE
+#define	CAPI_FUSE	0
+#endif
+
 void
 sim_start(struct testsim *ts, const char *const *extra)
 {
+	char why[256];
 	int error, i;
 
 	cleanup_register();
-	error = testsim_start(ts, extra);
+	if (CAPI_FUSE && testsim_fuse_unusable(why, sizeof(why)) != 0)
+		atf_tc_skip("%s", why);
+	error = testsim_start_mode(ts, extra, CAPI_FUSE);
+	if (error == EOPNOTSUPP)
+		atf_tc_skip("vmmctl-sim --fuse: device mode unavailable here "
+		    "(its message is above)");
 	ATF_REQUIRE_MSG(error == 0, "testsim_start: %s", strerror(error));
+	printf("transport: %s\n", testsim_transport(ts));
 	for (i = 0; i < CLEANUP_MAX; i++)
 		if (cleanup_sims[i].pid <= 0) {
 			cleanup_sims[i] = *ts;
@@ -106,13 +122,22 @@ sim_kill(struct testsim *ts)
 	ts->pid = -1;
 }
 
+/*
+ * Every handle is checked to be the transport the program runs: a socket,
+ * or (device mode) a regular file of a FUSE mount answering ioctl(2).
+ */
 vmmctl_t *
 open_ok(const char *root, uint32_t flags)
 {
+	struct stat st;
 	vmmctl_t *h = NULL;
 
 	REQUIRE_OK(vmmctl_open(root, flags, &h));
 	ATF_REQUIRE(h != NULL);
+	ATF_REQUIRE(fstat(vmmctl_fd(h), &st) == 0);
+	ATF_REQUIRE_MSG(CAPI_FUSE ? S_ISREG(st.st_mode) : S_ISSOCK(st.st_mode),
+	    "the handle's descriptor is not the %s transport's (mode %o)",
+	    CAPI_FUSE ? "ioctl" : "socket", (unsigned)st.st_mode);
 	return (h);
 }
 

@@ -4,12 +4,15 @@
  *
  * The simulator host: one instance of the kernel core (sys/kern) under a
  * root directory, its OS hooks, the views and device nodes under the root,
- * and the public API of vmmctl_sim.h.  The transport that carries requests
- * to the core is vmmctl_sim_sock.c; the daemon is vmmctl_sim_main.c.
+ * and the public API of vmmctl_sim.h.  The transports that carry requests
+ * to the core are vmmctl_sim_sock.c (a unix socket, the default) and
+ * vmmctl_sim_fuse.c (device mode: a FUSE file system mounted at the root);
+ * the daemon is vmmctl_sim_main.c.
  *
  * A VM's device node is a regular file <view>/vmm/<name>, mode 0600, owned
  * by its creator (when the host can chown), in the view of the creator's
- * jail and of every ancestor up to <root>/vmm, as devfs shows it.
+ * jail and of every ancestor up to <root>/vmm, as devfs shows it.  In
+ * device mode the FUSE transport serves the same nodes from memory.
  */
 
 #include <sys/types.h>
@@ -187,6 +190,8 @@ os_publish(void *arg, const struct vmmctl_kvm *vm)
 	struct vmmctl_kjail *j;
 	int error;
 
+	if (sim->fuse)
+		return (sim_fuse_publish(sim, vm));
 	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
 		if ((error = publish_one(sim, vm, j)) != 0) {
 			/* Only the views below j: j's entry is not ours. */
@@ -202,8 +207,12 @@ os_publish(void *arg, const struct vmmctl_kvm *vm)
 static void
 os_unpublish(void *arg, const struct vmmctl_kvm *vm)
 {
+	struct vmmctl_sim *sim = arg;
 
-	unpublish_below(arg, vm, NULL, 1);
+	if (sim->fuse)
+		sim_fuse_unpublish(sim, vm);
+	else
+		unpublish_below(sim, vm, NULL, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -421,7 +430,7 @@ root_clear(struct vmmctl_sim *sim)
 	struct stat st;
 	int error;
 
-	if ((error = sim_sock_path(path, sizeof(path), sim->root)) != 0)
+	if ((error = path_join(path, sizeof(path), sim->root, "vmmctl")) != 0)
 		return (sim_fail(sim, error, "%s/vmmctl", sim->root));
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
@@ -437,8 +446,34 @@ root_clear(struct vmmctl_sim *sim)
 }
 
 /*
+ * Device mode mounts over the root: after a previous run's leftovers are
+ * gone, it must be empty, or the mount would hide files that are not ours.
+ */
+static int
+root_empty(struct vmmctl_sim *sim)
+{
+	struct dirent *de;
+	DIR *d;
+	int error;
+
+	if ((d = opendir(sim->root)) == NULL)
+		return (sim_fail(sim, errno, "%s", sim->root));
+	error = 0;
+	while (error == 0 && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			error = sim_fail(sim, ENOTEMPTY, "device mode mounts "
+			    "over the root, but %s holds %s, which is not the "
+			    "simulator's", sim->root, de->d_name);
+	(void)closedir(d);
+	return (error);
+}
+
+/*
  * Checks, then makes the root ready: refuses a socket path that does not
  * fit sun_path, a root another simulator serves, and an unwritable root.
+ * In device mode, a dead mount of a killed simulator is detached first,
+ * and the root must be empty once a previous run's leftovers are gone.
  */
 static int
 root_prepare(struct vmmctl_sim *sim)
@@ -448,11 +483,13 @@ root_prepare(struct vmmctl_sim *sim)
 	size_t i;
 	int error;
 
-	for (i = 0; i < sim->neps; i++)
+	for (i = 0; i < sim->neps && !sim->fuse; i++)
 		if (sim_sock_path(path, sizeof(path), sim->eps[i].dir) != 0)
 			return (sim_fail(sim, ENAMETOOLONG, "socket path "
 			    "%s/vmmctl is longer than a unix socket address "
 			    "takes", sim->eps[i].dir));
+	if (sim->fuse && (error = sim_fuse_unstale(sim)) != 0)
+		return (error);
 	if (stat(sim->root, &st) != 0) {
 		if (errno != ENOENT)
 			return (sim_fail(sim, errno, "%s", sim->root));
@@ -467,6 +504,8 @@ root_prepare(struct vmmctl_sim *sim)
 		return (sim_fail(sim, errno, "%s", sim->root));
 	if ((error = root_clear(sim)) != 0)
 		return (error);
+	if (sim->fuse)
+		return (root_empty(sim));
 	/* A real write test: access(2) says yes to root on read-only mounts. */
 	if ((error = path_join(path, sizeof(path), sim->root, "vmm")) != 0 ||
 	    (error = mkdir_0755(path, &sim->vmm_made)) != 0)
@@ -502,9 +541,11 @@ root_teardown(struct vmmctl_sim *sim)
 	char path[PATH_MAX];
 
 	sim_sock_close(sim);		/* releases every open file */
+	sim_fuse_close(sim);		/* likewise, and unmounts */
 	if (sim->kern != NULL)
 		vmmctl_kern_fini(sim->kern);	/* unpublishes every VM */
 	sim->kern = NULL;
+	sim_fuse_free(sim);		/* the nodes, once unpublished */
 	if (sim->vmm_made &&
 	    path_join(path, sizeof(path), sim->root, "vmm") == 0)
 		rmtree(path);
@@ -587,6 +628,23 @@ vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit)
 }
 
 int
+vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int on)
+{
+	char why[256];
+	int error;
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	if (on && (error = sim_fuse_usable(why, sizeof(why))) != 0) {
+		(void)snprintf(sim->err, sizeof(sim->err), "device mode is not "
+		    "available: %s", why);
+		return (error);
+	}
+	sim->fuse = on != 0;
+	return (0);
+}
+
+int
 vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation)
 {
 
@@ -629,6 +687,12 @@ vmmctl_sim_listen(struct vmmctl_sim *sim)
 		return (sim_fail(sim, error, "pipe"));
 	if ((error = root_prepare(sim)) != 0)
 		goto fail;
+	if (sim->fuse) {
+		if ((error = sim_fuse_mount(sim)) != 0)
+			goto fail;
+		sim->state = SIM_LISTENING;
+		return (0);
+	}
 	for (i = 0; i < sim->neps; i++) {
 		if ((error = view_prepare(sim, &sim->eps[i])) != 0)
 			goto fail;
@@ -654,7 +718,8 @@ vmmctl_sim_run(struct vmmctl_sim *sim)
 		return (error);
 	if (sim->state != SIM_LISTENING)
 		return (EINVAL);
-	if ((error = sim_sock_serve(sim)) != 0)
+	if ((error = (sim->fuse ? sim_fuse_serve(sim) :
+	    sim_sock_serve(sim))) != 0)
 		return (sim_fail(sim, error, "serving %s", sim->root));
 	return (0);
 }

@@ -4,8 +4,9 @@
  *
  * The simulator's internals, shared by the host (vmmctl_sim_host.c: the
  * kernel core, its OS hooks, the views and nodes under the root, the
- * public API) and the transport (vmmctl_sim_sock.c: endpoints, connections,
- * frames, the serving loop).  Not installed; not an API.
+ * public API) and the transports (vmmctl_sim_sock.c: endpoints, connections,
+ * frames, the serving loop; vmmctl_sim_fuse.c: the device mode, a FUSE
+ * file system at the root).  Not installed; not an API.
  */
 
 #ifndef _VMMCTL_SIM_VAR_H_
@@ -73,6 +74,8 @@ struct vmmctl_sim {
 	struct pollfd		*pfd;		/* wake, eps, conns */
 	int			spare_fd;	/* for EMFILE on accept */
 	int			wake[2];	/* vmmctl_sim_stop() writes */
+	int			fuse;		/* device mode: FUSE transport */
+	struct sim_fuse		*fz;		/* its state (vmmctl_sim_fuse.c) */
 	pthread_t		thread;
 	int			threaded;	/* thread is to be joined */
 	char			err[512];
@@ -92,5 +95,21 @@ int	sim_sock_adopt(struct vmmctl_sim *sim, int fd,
 int	sim_sock_round(struct vmmctl_sim *sim, int timeout);
 int	sim_sock_serve(struct vmmctl_sim *sim);
 void	sim_sock_close(struct vmmctl_sim *sim);
+
+/*
+ * vmmctl_sim_fuse.c: the device-mode transport.  Without libfuse3 (built
+ * without VMMCTL_SIM_FUSE) supported() is 0 and the rest says ENOTSUP.
+ */
+struct sim_fuse;
+int	sim_fuse_supported(void);
+int	sim_fuse_usable(char *why, size_t size);
+int	sim_fuse_unstale(struct vmmctl_sim *sim);
+int	sim_fuse_mount(struct vmmctl_sim *sim);
+int	sim_fuse_serve(struct vmmctl_sim *sim);
+void	sim_fuse_close(struct vmmctl_sim *sim);
+void	sim_fuse_free(struct vmmctl_sim *sim);
+int	sim_fuse_publish(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm);
+void	sim_fuse_unpublish(struct vmmctl_sim *sim,
+	    const struct vmmctl_kvm *vm);
 
 #endif /* !_VMMCTL_SIM_VAR_H_ */
