@@ -57,6 +57,7 @@ int	vmmctl_dev_node(const char *path, int fd, const struct stat *st);
 char	*vmmctl_dev_root(int fd);
 int	vmmctl_dev_open(const char *path, int inherit, int *fdp);
 int	vmmctl_dev_probe(int fd);
+int	vmmctl_dev_sync(int fd);
 int	vmmctl_dev_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 
 /* vmmctl_sim.c */

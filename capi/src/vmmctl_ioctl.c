@@ -118,8 +118,8 @@ vmmctl_dev_open(const char *path, int inherit, int *fdp)
  * has no side effect, while any other device answers ENOTTY (or something
  * else), which makes it "not a control device".
  */
-int
-vmmctl_dev_probe(int fd)
+static int
+vmmctl_dev_nop(int fd)
 {
 	struct vmmctl_vm_destroy vd;
 	int rc;
@@ -128,9 +128,24 @@ vmmctl_dev_probe(int fd)
 	do
 		rc = ioctl(fd, VMMCTL_VM_DESTROY, &vd);
 	while (rc == -1 && errno == EINTR);
-	if (rc == -1 && errno == EINVAL)
-		return (0);
-	return (ENODEV);
+	return (rc == -1 ? errno : 0);
+}
+
+int
+vmmctl_dev_probe(int fd)
+{
+
+	return (vmmctl_dev_nop(fd) == EINVAL ? 0 : ENODEV);
+}
+
+/* The same request on a control descriptor: 0, or why it failed. */
+int
+vmmctl_dev_sync(int fd)
+{
+	int error;
+
+	error = vmmctl_dev_nop(fd);
+	return (error == EINVAL ? 0 : error != 0 ? error : EIO);
 }
 
 /* No lock: the kernel serialises requests on one file itself. */

@@ -72,6 +72,7 @@ cleanup_register(void)
 #ifndef CAPI_FUSE
 #define	CAPI_FUSE	0
 #endif
+const int	capi_fuse = CAPI_FUSE;
 
 void
 sim_start(struct testsim *ts, const char *const *extra)

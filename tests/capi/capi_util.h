@@ -23,6 +23,9 @@
 
 #define	REQUIRE_OK(expr)	REQUIRE_ERR(expr, 0)
 
+/* 1 in the device-mode programs (capi_*_fuse_test), else 0. */
+extern const int capi_fuse;
+
 /* Start a simulator under its own root; extra may be NULL. */
 void	sim_start(struct testsim *ts, const char *const *extra);
 /* SIGTERM (unless killed), then remove the root. */

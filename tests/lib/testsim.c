@@ -288,11 +288,12 @@ testsim_start_mode(struct testsim *ts, const char *const *extra_args,
 int
 testsim_stop(struct testsim *ts)
 {
-	int error, status;
+	int error, status, termed;
 	pid_t r;
 
 	error = 0;
-	if (ts->pid > 0) {
+	termed = ts->pid > 0;
+	if (termed) {
 		(void)kill(ts->pid, SIGTERM);
 		while ((r = waitpid(ts->pid, &status, 0)) < 0 &&
 		    errno == EINTR)
@@ -306,7 +307,7 @@ testsim_stop(struct testsim *ts)
 	if (ts->root[0] != '\0' && ts->fuse) {
 		/* A clean exit unmounts; only a killed sim leaves a mount. */
 		if ((testsim_mounted(ts->root) || errno == ENOTCONN) &&
-		    error == 0)
+		    termed && error == 0)
 			error = EIO;
 		testsim_unmount(ts->root);
 	}

@@ -693,9 +693,14 @@ vmmctl_sim_listen(struct vmmctl_sim *sim)
 		sim->state = SIM_LISTENING;
 		return (0);
 	}
-	for (i = 0; i < sim->neps; i++) {
+	for (i = 0; i < sim->neps; i++)
 		if ((error = view_prepare(sim, &sim->eps[i])) != 0)
 			goto fail;
+	/*
+	 * The host's endpoint last: whoever waits for <root>/vmmctl to
+	 * accept finds every jail's endpoint ready too.
+	 */
+	for (i = sim->neps; i-- > 0; ) {
 		if ((error = sim_sock_listen(sim, &sim->eps[i])) != 0) {
 			(void)sim_fail(sim, error, "%s/vmmctl",
 			    sim->eps[i].dir);

@@ -323,12 +323,17 @@ vmmctl_destroy(vmmctl_t *h, const char *name)
  * request: one harmless request (vmmctl_sim_sync()) therefore makes
  * <root>/vmm as current as the kernel's.  It also tells whether the sim is
  * still there: the nodes of a dead one are stale, and its error (EPIPE,
- * ECONNRESET, ...) is the caller's, as for any other request.
+ * ECONNRESET, ...) is the caller's, as for any other request.  In device
+ * mode <root>/vmm is current already (the sim serves requests in the
+ * kernel's order), but a dead sim's mount is gone or dead: the same
+ * request on the descriptor says so (ENOTCONN).
  */
 static int
 vmmctl_sync(vmmctl_t *h)
 {
 
+	if (h->fuse)
+		return (vmmctl_dev_sync(h->fd));
 	if (h->transport != VMMCTL_TR_SIM)
 		return (0);
 	return (vmmctl_sim_sync(h));
