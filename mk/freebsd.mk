@@ -244,29 +244,31 @@ freebsd-rust: $(FBSD_LIBA)
 	    --target $(FBSD_RUST_TARGET) && \
 	echo "freebsd-rust: cargo check --target $(FBSD_RUST_TARGET): ok"
 
-# Go: cgo with zig cc as the FreeBSD C compiler and linker, against the
-# FreeBSD libvmmctl.a (the package's vmmctl_external tag: no #cgo LDFLAGS of
-# its own).  Every package, the test binaries compiled too, and the demo
-# program linked as a FreeBSD executable.
+# Go: cgo with zig cc as the FreeBSD C compiler and linker, compiling the
+# module's bundled C (internal/cabi) for FreeBSD.  Every package, the test
+# binaries compiled too, and the demo program linked as a FreeBSD
+# executable.
 FBSD_GO_DIR	:= $(SRCROOT)/bindings/go
 FBSD_GO_ENV	= GOOS=freebsd GOARCH=amd64 CGO_ENABLED=1 GOTOOLCHAIN=local \
-		  GOFLAGS=-buildvcs=false CC="$(FBSD_CC)" CGO_CFLAGS="-O2 -g" \
-		  CGO_LDFLAGS="$(FBSD_LIBA) -lpthread"
-freebsd-go: $(FBSD_LIBA)
+		  GOFLAGS="-buildvcs=false -mod=mod" GOPROXY=off \
+		  CC="$(FBSD_CC)" CGO_CFLAGS="-O2 -g" CGO_LDFLAGS=
+freebsd-go: | freebsd-tools
 	@if [ ! -f $(FBSD_GO_DIR)/go.mod ]; then \
 	    echo "freebsd-go: skipped: no bindings/go/go.mod"; exit 0; fi; \
 	go=$(or $(GO_CMD),go); \
 	cd $(FBSD_GO_DIR) && \
-	$(FBSD_GO_ENV) $$go build -tags vmmctl_external ./... && \
-	$(FBSD_GO_ENV) $$go test -tags vmmctl_external -c \
-	    -o $(FBSD)/go/vmmctl.test . && \
+	$(FBSD_GO_ENV) $$go build ./... && \
+	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctl.test . && \
+	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctltest.test \
+	    ./vmmctltest && \
 	if [ -d cmd/vmmctl-go-demo ]; then \
-	    $(FBSD_GO_ENV) $$go build -tags vmmctl_external \
+	    $(FBSD_GO_ENV) $$go build \
 	        -o $(FBSD)/bin/vmmctl-go-demo ./cmd/vmmctl-go-demo && \
 	    $(FBSD_CHECK_ELF) exec $(FBSD)/bin/vmmctl-go-demo && \
 	    $(FBSD_CHECK_ELF) uses $(FBSD)/bin/vmmctl-go-demo ioctl; \
 	fi && \
 	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl.test && \
+	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctltest.test && \
 	echo "freebsd-go: go build ./... (GOOS=freebsd, cgo): ok"
 
 # --- tests/freebsd --------------------------------------------------------
