@@ -8,12 +8,6 @@ pub fn sim() -> Simulator {
     Simulator::start().expect("cannot start vmmctl-sim (is VMMCTL_BUILD set?)")
 }
 
-/// The names, sorted.
-pub fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
 /// The real uid of this process.
 pub fn uid() -> u32 {
     extern "C" {
