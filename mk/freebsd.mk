@@ -225,10 +225,13 @@ freebsd-cli: $(FBSD_CLI)
 	@$(FBSD_CHECK_ELF) uses $(FBSD_CLI) ioctl
 
 # Rust: the whole workspace, every target (library, tests, examples),
-# type-checked for FreeBSD.  vmmctl-sys/build.rs wants the archive it would
-# link: the FreeBSD one.
+# type-checked for FreeBSD; vmmctl-sys/build.rs compiles its bundled C
+# (csrc/) for FreeBSD with zig cc through the cc crate, as a user's
+# cross build would (CRATE_CC_NO_DEFAULTS: cc's own --target=<rust triple>
+# is not one zig knows; the -target given here is).
 FBSD_RUST_DIR	:= $(SRCROOT)/bindings/rust
-freebsd-rust: $(FBSD_LIBA)
+FBSD_RUST_TV	:= $(subst -,_,$(FBSD_RUST_TARGET))
+freebsd-rust:
 	@if [ ! -f $(FBSD_RUST_DIR)/Cargo.toml ]; then \
 	    echo "freebsd-rust: skipped: no bindings/rust/Cargo.toml"; exit 0; fi; \
 	cargo=$(or $(RUST_CARGO),cargo); \
@@ -239,7 +242,8 @@ freebsd-rust: $(FBSD_LIBA)
 	        "installed: run 'make deps'" >&2; exit 1; fi; \
 	cd $(FBSD_RUST_DIR) && \
 	PATH="$(CARGO_HOME)/bin:$$PATH" CARGO_TARGET_DIR=$(FBSD)/rust \
-	VMMCTL_LIB_DIR=$(FBSD)/lib VMMCTL_BUILD=$(FBSD) \
+	CRATE_CC_NO_DEFAULTS=1 CC_$(FBSD_RUST_TV)="$(FBSD_CC)" \
+	AR_$(FBSD_RUST_TV)="$(FBSD_AR)" \
 	    $$cargo check --offline --quiet --workspace --all-targets \
 	    --target $(FBSD_RUST_TARGET) && \
 	echo "freebsd-rust: cargo check --target $(FBSD_RUST_TARGET): ok"

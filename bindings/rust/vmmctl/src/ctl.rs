@@ -263,12 +263,12 @@ impl Vmmctl {
         self.handle.as_ptr()
     }
 
-    /// [`check_name`], for convenience.
+    /// [`check_name`](crate::check_name), for convenience.
     pub fn check_name(name: impl AsRef<OsStr>) -> io::Result<()> {
         crate::check_name(name)
     }
 
-    /// [`library_version`], for convenience.
+    /// [`library_version`](crate::library_version), for convenience.
     pub fn library_version() -> Version {
         crate::library_version()
     }

@@ -12,10 +12,11 @@
 //!
 //! The same calls work against FreeBSD's `/dev/vmmctl` and against
 //! `vmmctl-sim`, a userspace model of the kernel side that [`sim::Simulator`]
-//! starts for tests.  Errors are [`std::io::Error`]s carrying the raw `errno`,
-//! so [`ErrorKind`](std::io::ErrorKind) comes out right: `AlreadyExists`
+//! runs for tests (in the test process: this crate carries it).  Errors are
+//! [`std::io::Error`]s carrying the raw `errno`, so
+//! [`ErrorKind`](std::io::ErrorKind) comes out right: `AlreadyExists`
 //! (`EEXIST`), `NotFound` (`ENOENT`), `PermissionDenied` (`EPERM`),
-//! `InvalidInput` (`EINVAL`), …
+//! `InvalidInput` (`EINVAL`), `Unsupported` (`EOPNOTSUPP`), …
 //!
 //! # Example
 //!
@@ -24,9 +25,9 @@
 //! use vmmctl::{CreateFlags, Vmmctl};
 //!
 //! # fn main() -> std::io::Result<()> {
-//! // A private simulator under a fresh temporary root (finds vmmctl-sim
-//! // through $VMMCTL_SIM, $VMMCTL_BUILD/bin or $PATH); on a FreeBSD host
-//! // with bhyve, Vmmctl::open() uses /dev/vmmctl instead.
+//! // A private simulator under a fresh temporary root, served by a thread
+//! // of this process (nothing to install); on a FreeBSD host with bhyve,
+//! // Vmmctl::open() uses /dev/vmmctl instead.
 //! let sim = vmmctl::sim::Simulator::start()?;
 //!
 //! let ctl = Vmmctl::open_at(sim.root())?;
@@ -60,7 +61,7 @@
 //! - [`VmGuard`] (from [`Vmmctl::create_guarded`]) borrows the [`Vmmctl`] and
 //!   destroys its VM when dropped, so a VM can be given a shorter life than
 //!   the descriptor, and a persistent VM a scope at all.
-//! - [`Vmmctl::vm_open`] returns the VM's device node as an [`OwnedFd`]
+//! - [`Vmmctl::vm_open`] returns the VM's device node as an [`OwnedFd`](std::os::fd::OwnedFd)
 //!   owned by the caller; holding it does not keep the VM alive.
 //!
 //! # Names
@@ -87,6 +88,11 @@ pub use ctl::Vmmctl;
 pub use flags::{CreateFlags, OpenFlags};
 pub use guard::VmGuard;
 pub use version::{library_version, Version};
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// The raw FFI bindings this crate is built on (the `vmmctl-sys` crate),
 /// including the kernel ABI in [`sys::kernel_abi`].

@@ -5,7 +5,7 @@ use vmmctl::sim::Simulator;
 
 /// A private simulator for one test, stopped and cleaned up on drop.
 pub fn sim() -> Simulator {
-    Simulator::start().expect("cannot start vmmctl-sim (is VMMCTL_BUILD set?)")
+    Simulator::start().expect("cannot start the in-process simulator")
 }
 
 /// The real uid of this process.
