@@ -518,8 +518,9 @@ vmmctl_kern_ioctl(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
 	cmd &= 0xffffffffUL;
 	/*
 	 * The requests are copied out of data: the host's buffer need not be
-	 * aligned for the structures, and nothing is written back (FreeBSD
-	 * copies out the cut name; no caller can observe that here).
+	 * aligned for the structures.  The one thing FreeBSD changes in its
+	 * copy, the NUL at name[229] (check 1), is made in data too, since
+	 * both commands are _IOWR: sys_ioctl() copies that out on success.
 	 */
 	switch (cmd) {
 	case VMMCTL_VM_CREATE:
@@ -527,6 +528,7 @@ vmmctl_kern_ioctl(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
 			return (EINVAL);
 		if (data == NULL)
 			return (EFAULT);
+		((char *)data)[VM_MAX_NAMELEN] = '\0';
 		memcpy(&create, data, sizeof(create));
 		return (kern_vm_create(f, cred, &create));
 	case VMMCTL_VM_DESTROY:
@@ -534,6 +536,7 @@ vmmctl_kern_ioctl(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
 			return (EINVAL);
 		if (data == NULL)
 			return (EFAULT);
+		((char *)data)[VM_MAX_NAMELEN] = '\0';
 		memcpy(&destroy, data, sizeof(destroy));
 		return (kern_vm_destroy(f, cred, &destroy));
 	default:

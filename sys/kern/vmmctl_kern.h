@@ -166,10 +166,11 @@ void	vmmctl_kern_release(struct vmmctl_kfile *f);
 
 /*
  * The ioctl entry point.  data holds len bytes, copied in by the caller and
- * copied back out when the command has IOC_OUT.  Unknown cmd: ENOTTY;
- * len != the size encoded in cmd: EINVAL; otherwise the errno FreeBSD's
- * vmmctl_ioctl() returns, check by check in its order (shared/FREEBSD.md),
- * for the instance's generation.
+ * copied back out when the command has IOC_OUT and succeeded (both have:
+ * the name comes back cut at 229 bytes, as FreeBSD returns it).  Unknown
+ * cmd: ENOTTY; len != the size encoded in cmd: EINVAL; otherwise the errno
+ * FreeBSD's vmmctl_ioctl() returns, check by check in its order
+ * (shared/FREEBSD.md), for the instance's generation.
  */
 int	vmmctl_kern_ioctl(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
 	    unsigned long cmd, void *data, size_t len);

@@ -16,11 +16,11 @@
 
 static int
 destroy_req(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
-    const struct vmmctl_vm_destroy *req)
+    struct vmmctl_vm_destroy *req)
 {
 
-	return (vmmctl_kern_ioctl(f, cred, VMMCTL_VM_DESTROY, (void *)
-	    (uintptr_t)req, sizeof(*req)));
+	return (vmmctl_kern_ioctl(f, cred, VMMCTL_VM_DESTROY, req,
+	    sizeof(*req)));
 }
 
 /* Destroy 1: the name is forced to end at byte 229. */
@@ -38,6 +38,7 @@ ATF_TC_BODY(destroy_name_unterminated, tc)
 	memset(&req, 0, sizeof(req));
 	memset(req.name, 'x', sizeof(req.name));	/* no NUL */
 	ATF_CHECK_EQ(destroy_req(x.falice, &x.alice, &req), 0);
+	ATF_CHECK_EQ(req.name[VM_MAX_NAMELEN], '\0');
 	ATF_CHECK(!fake_published(&x.fo, full));
 	ATF_CHECK_EQ(vmmctl_kern_vm_count(x.k), 0);
 	fx_teardown(&x);
