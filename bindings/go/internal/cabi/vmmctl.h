@@ -143,9 +143,12 @@ int		vmmctl_vm_open(vmmctl_t *h, const char *name, int *fd);
 
 /*
  * Check a VM name without asking the kernel: 1 to VMMCTL_NAME_MAX bytes, not
- * "." or "..", no '/'.
- * Errors: EINVAL (NULL, empty, ".", "..", contains '/'), ENAMETOOLONG (longer
- * than VMMCTL_NAME_MAX bytes).
+ * "." or "..", no '/', no '"' and no white space.  FreeBSD would silently
+ * cut a longer name, refuse '"' and white space (devfs), and make a
+ * sub-directory of /dev/vmm for a '/': the library refuses them all up front.
+ * Errors: EINVAL (NULL, empty, ".", "..", contains '/', '"', or one of
+ * ' ', '\t', '\n', '\v', '\f', '\r'), ENAMETOOLONG (longer than
+ * VMMCTL_NAME_MAX bytes).
  */
 int		vmmctl_check_name(const char *name);
 

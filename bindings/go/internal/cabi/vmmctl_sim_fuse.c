@@ -617,6 +617,7 @@ fz_open(const char *path, struct fuse_file_info *fi)
 		return (-EISDIR);
 	ctx = fuse_get_context();
 	cred.uid = (uint32_t)ctx->uid;
+	cred.ruid = cred.uid;
 	cred.gid = (uint32_t)ctx->gid;
 	cred.jail = sim->eps[e.ep].jail;
 	fflags = 0;
@@ -682,6 +683,7 @@ fz_ioctl(const char *path, unsigned int cmd, void *arg,
 	/* Each ioctl as the thread that makes it, as the kernel does. */
 	ctx = fuse_get_context();
 	cred.uid = (uint32_t)ctx->uid;
+	cred.ruid = cred.uid;
 	cred.gid = (uint32_t)ctx->gid;
 	cred.jail = f->ep->jail;
 	/* The kernel moved _IOC_SIZE(cmd) bytes, none for _IOC_NONE. */

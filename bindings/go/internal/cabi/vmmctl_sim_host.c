@@ -62,12 +62,19 @@ sim_set_cloexec_nonblock(int fd)
 /* ------------------------------------------------------------------ */
 /* struct vmmctl_os: the host's hooks. */
 
+/*
+ * The core's lock, with its holder noted for assert_locked (sx_assert's
+ * role): only the holder writes klock_held/klock_owner, so a thread that
+ * holds the lock reads its own writes.
+ */
 static void
 os_lock(void *arg)
 {
 	struct vmmctl_sim *sim = arg;
 
 	(void)pthread_mutex_lock(&sim->klock);
+	sim->klock_owner = pthread_self();
+	sim->klock_held = 1;
 }
 
 static void
@@ -75,7 +82,43 @@ os_unlock(void *arg)
 {
 	struct vmmctl_sim *sim = arg;
 
+	sim->klock_held = 0;
 	(void)pthread_mutex_unlock(&sim->klock);
+}
+
+/* A core function that needs the lock ran without it: a bug, stop here. */
+static void
+os_assert_locked(void *arg)
+{
+	struct vmmctl_sim *sim = arg;
+
+	if (!sim->klock_held || !pthread_equal(sim->klock_owner,
+	    pthread_self()))
+		abort();
+}
+
+/* sx_sleep: a release waits for a destroy another thread has under way. */
+static void
+os_sleep(void *arg, const void *chan)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)chan;
+	os_assert_locked(sim);
+	sim->klock_held = 0;
+	(void)pthread_cond_wait(&sim->kwake, &sim->klock);
+	sim->klock_owner = pthread_self();
+	sim->klock_held = 1;
+}
+
+/* One condition for every channel: the core checks again when woken. */
+static void
+os_wakeup(void *arg, const void *chan)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)chan;
+	(void)pthread_cond_broadcast(&sim->kwake);
 }
 
 static void *
@@ -567,6 +610,9 @@ sim_init_os(struct vmmctl_sim *sim)
 	sim->os.arg = sim;
 	sim->os.lock = os_lock;
 	sim->os.unlock = os_unlock;
+	sim->os.assert_locked = os_assert_locked;
+	sim->os.sleep = os_sleep;
+	sim->os.wakeup = os_wakeup;
 	sim->os.zalloc = os_zalloc;
 	sim->os.free = os_free;
 	sim->os.priv_check = os_priv_check;
@@ -591,6 +637,11 @@ vmmctl_sim_new(const char *root, struct vmmctl_sim **simp)
 	sim->egid = getegid();
 	sim_init_os(sim);
 	if ((error = pthread_mutex_init(&sim->klock, NULL)) != 0) {
+		free(sim);
+		return (error);
+	}
+	if ((error = pthread_cond_init(&sim->kwake, NULL)) != 0) {
+		(void)pthread_mutex_destroy(&sim->klock);
 		free(sim);
 		return (error);
 	}
@@ -650,12 +701,12 @@ vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation)
 
 	if (sim->state != SIM_NEW)
 		return (EBUSY);
-	if (generation < 0 || generation > 3)
+	if (generation < 0 || generation > VMMCTL_KERN_GEN_MAX)
 		return (EINVAL);
-	/* The core models generation 3 only, for now. */
-	if (generation != 0 && generation != 3)
-		return (ENOTSUP);
-	return (0);
+	if (generation == 0)
+		generation = VMMCTL_KERN_GEN_MAX;
+	/* No file is open yet: the core takes it. */
+	return (vmmctl_kern_set_generation(sim->kern, generation));
 }
 
 static int
@@ -786,6 +837,7 @@ vmmctl_sim_free(struct vmmctl_sim *sim)
 	if (sim->wake[1] >= 0)
 		(void)close(sim->wake[1]);
 	free(sim->eps);
+	(void)pthread_cond_destroy(&sim->kwake);
 	(void)pthread_mutex_destroy(&sim->klock);
 	free(sim);
 }

@@ -154,6 +154,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uc.uid;
+	cred->ruid = cred->uid;
 	cred->gid = (uint32_t)uc.gid;
 #else
 	uid_t uid;
@@ -163,6 +164,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getpeereid(fd, &uid, &gid) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uid;
+	cred->ruid = cred->uid;
 	cred->gid = (uint32_t)gid;
 #endif
 	return (0);

@@ -66,6 +66,9 @@ struct vmmctl_sim {
 	struct vmmctl_os	os;
 	struct vmmctl_kern	*kern;
 	pthread_mutex_t		klock;		/* the core's lock */
+	pthread_cond_t		kwake;		/* its sleep/wakeup */
+	pthread_t		klock_owner;	/* valid while klock_held */
+	int			klock_held;
 	struct sim_ep		*eps;		/* [0] is the host */
 	size_t			neps;
 	struct sim_conn		**conns;
