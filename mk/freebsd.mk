@@ -191,7 +191,8 @@ freebsd-abi-probe: freebsd-tools
 # Each C step also refuses misspelt FreeBSD guards in its sources, and
 # checks that the FreeBSD code paths were linked in: the simulator's peer
 # credentials (getpeereid, or getsockopt for LOCAL_PEERCRED), libvmmctl's
-# character-device transport (ioctl) and its socket transport (connect).
+# character-device transport (ioctl) and its socket transport (connectat
+# through the root's descriptor, getpeereid for who listens).
 freebsd-kern-sim: $(FBSD_KERN_A) $(FBSD_SIM)
 	@$(FBSD_GUARDS) $(SRCROOT)/sys
 	@$(FBSD_CHECK_ELF) ar $(FBSD_KERN_A)
@@ -203,7 +204,7 @@ freebsd-libvmmctl: $(FBSD_LIBA) $(FBSD_SO)
 	@$(FBSD_GUARDS) $(SRCROOT)/capi/src $(SRCROOT)/capi/include
 	@$(FBSD_CHECK_ELF) ar $(FBSD_LIBA)
 	@$(FBSD_CHECK_ELF) shlib $(FBSD_SO)
-	@$(FBSD_CHECK_ELF) uses $(FBSD_SO) ioctl connect
+	@$(FBSD_CHECK_ELF) uses $(FBSD_SO) ioctl connectat getpeereid
 	@readelf -d $(FBSD_SO) | grep -q 'Library soname: \[$(FBSD_SONAME)\]' || \
 	    { echo "freebsd: $(FBSD_SO) has no SONAME $(FBSD_SONAME)" >&2; exit 1; }
 	@readelf --dyn-syms -W $(FBSD_SO) | \

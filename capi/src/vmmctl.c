@@ -157,7 +157,8 @@ vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out)
 			error = vmmctl_dev_probe(fd);
 	} else if (S_ISSOCK(st.st_mode)) {
 		tr = VMMCTL_TR_SIM;
-		if ((error = vmmctl_sim_connect(path, inherit, &fd)) != 0)
+		if ((error = vmmctl_sim_connect(root, path, inherit,
+		    &fd)) != 0)
 			return (error);
 	} else
 		return (ENODEV);

@@ -30,6 +30,11 @@ extern const int capi_fuse;
 void	sim_start(struct testsim *ts, const char *const *extra);
 /* SIGTERM (unless killed), then remove the root. */
 void	sim_stop(struct testsim *ts);
+/*
+ * Start a simulator as uid (gid the same number) under a root it owns: a
+ * copy of the binary in a 0755 directory of its own.  Needs root.
+ */
+void	sim_start_as(struct testsim *ts, uid_t uid);
 /* SIGKILL: the root stays as the sim left it, until sim_stop(). */
 void	sim_kill(struct testsim *ts);
 

@@ -62,7 +62,8 @@ int	vmmctl_dev_sync(int fd);
 int	vmmctl_dev_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 
 /* vmmctl_sim.c */
-int	vmmctl_sim_connect(const char *path, int inherit, int *fdp);
+int	vmmctl_sim_connect(const char *root, const char *path, int inherit,
+	    int *fdp);
 int	vmmctl_sim_probe(int fd, char **rootp);
 int	vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 int	vmmctl_sim_sync(struct vmmctl *h);
