@@ -28,7 +28,8 @@ sys/include/vmmctl_dev.h sys/sim/vmmctl_sim_proto.h sys/kern/vmmctl_name.c"
 # daemon's option parser (vmmctl_sim_main(); built with
 # -DVMMCTL_SIM_NO_MAIN in a package), for the bindings' test helpers and
 # their vmmctl-sim commands.  vmmctl_sim_fuse.c builds as a stub (--fuse:
-# ENOTSUP) unless the package defines VMMCTL_SIM_FUSE and links libfuse3.
+# ENOTSUP) unless the package defines VMMCTL_SIM_HAVE_FUSE and links
+# libfuse3.
 SIM="sys/kern/vmmctl_kern.h sys/kern/vmmctl_kern_var.h sys/kern/vmmctl_kern.c
 sys/kern/vmmctl_jail.c sys/kern/vmmctl_table.c sys/sim/vmmctl_sim.h
 sys/sim/vmmctl_sim_var.h sys/sim/vmmctl_sim_host.c sys/sim/vmmctl_sim_sock.c

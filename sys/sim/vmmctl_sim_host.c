@@ -678,19 +678,22 @@ vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit)
 }
 
 int
-vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int on)
+vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int flags)
 {
 	char why[256];
 	int error;
 
 	if (sim->state != SIM_NEW)
 		return (EBUSY);
-	if (on && (error = sim_fuse_usable(why, sizeof(why))) != 0) {
+	if ((flags & ~(VMMCTL_SIM_FUSE | VMMCTL_SIM_FUSE_AUTO_UNMOUNT)) != 0)
+		return (EINVAL);
+	if (flags != 0 && (error = sim_fuse_usable(why, sizeof(why))) != 0) {
 		(void)snprintf(sim->err, sizeof(sim->err), "device mode is not "
 		    "available: %s", why);
 		return (error);
 	}
-	sim->fuse = on != 0;
+	sim->fuse = flags != 0;
+	sim->fuse_auto_unmount = (flags & VMMCTL_SIM_FUSE_AUTO_UNMOUNT) != 0;
 	return (0);
 }
 

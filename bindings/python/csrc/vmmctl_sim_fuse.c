@@ -34,8 +34,8 @@
  * that close() returned (a readdir of <root>/vmm, a create of the same name,
  * libvmmctl's barrier in vmmctl_close()) is served after the release.
  *
- * Built with VMMCTL_SIM_FUSE (libfuse3, Linux); without it every entry point
- * says ENOTSUP, so the host links the same everywhere.
+ * Built with VMMCTL_SIM_HAVE_FUSE (libfuse3, Linux); without it every entry
+ * point says ENOTSUP, so the host links the same everywhere.
  */
 
 #include <sys/types.h>
@@ -49,7 +49,7 @@
 
 #include "vmmctl_sim_var.h"
 
-#ifndef VMMCTL_SIM_FUSE
+#ifndef VMMCTL_SIM_HAVE_FUSE
 
 int
 sim_fuse_supported(void)
@@ -121,7 +121,7 @@ sim_fuse_unpublish(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm)
 	(void)vm;
 }
 
-#else /* VMMCTL_SIM_FUSE */
+#else /* VMMCTL_SIM_HAVE_FUSE */
 
 #define	FUSE_USE_VERSION	35
 
@@ -825,17 +825,19 @@ user_allow_other(void)
 /*
  * The mount options: the kernel checks owners and modes; other users reach
  * the mount (always for root; for others only if fuse.conf allows it);
- * fusermount3, when present, unmounts the root if this process dies.
+ * fusermount3, when asked for and present, unmounts the root if this
+ * process dies (libfuse keeps a socket to it open until exit).
  */
 static int
-fz_options(char *buf, size_t size)
+fz_options(const struct vmmctl_sim *sim, char *buf, size_t size)
 {
 	int n;
 
 	n = snprintf(buf, size, "default_permissions,fsname=%s,subtype=%s%s%s",
 	    FZ_FSNAME, FZ_FSNAME,
 	    geteuid() == 0 || user_allow_other() ? ",allow_other" : "",
-	    in_path(FZ_FUSERMOUNT) ? ",auto_unmount" : "");
+	    sim->fuse_auto_unmount && in_path(FZ_FUSERMOUNT) ?
+	    ",auto_unmount" : "");
 	return (n > 0 && (size_t)n < size ? 0 : ENAMETOOLONG);
 }
 
@@ -851,7 +853,7 @@ sim_fuse_mount(struct vmmctl_sim *sim)
 		return (sim_fail(sim, error, "--fuse: device mode is not "
 		    "available: %s", why));
 	if ((error = fz_alloc(sim)) != 0 ||
-	    (error = fz_options(opts, sizeof(opts))) != 0)
+	    (error = fz_options(sim, opts, sizeof(opts))) != 0)
 		return (sim_fail(sim, error, "--fuse"));
 	argv[0] = (char *)(uintptr_t)"vmmctl-sim";
 	argv[1] = (char *)(uintptr_t)"-o";
@@ -1045,4 +1047,4 @@ sim_fuse_free(struct vmmctl_sim *sim)
 	sim->fz = NULL;
 }
 
-#endif /* VMMCTL_SIM_FUSE */
+#endif /* VMMCTL_SIM_HAVE_FUSE */

@@ -160,7 +160,8 @@ configure(const struct opts *o, struct vmmctl_sim **simp)
 	if (o->have_limit)
 		(void)vmmctl_sim_set_uid_limit(sim, (uint32_t)o->uid_limit);
 	/* Unavailable here, not misused: EX_UNAVAILABLE, for test skips. */
-	if (o->fuse && vmmctl_sim_set_fuse(sim, 1) != 0) {
+	if (o->fuse && vmmctl_sim_set_fuse(sim, VMMCTL_SIM_FUSE |
+	    VMMCTL_SIM_FUSE_AUTO_UNMOUNT) != 0) {
 		fprintf(stderr, "vmmctl-sim: --fuse: %s\n",
 		    vmmctl_sim_error(sim));
 		vmmctl_sim_free(sim);

@@ -78,6 +78,7 @@ struct vmmctl_sim {
 	int			spare_fd;	/* for EMFILE on accept */
 	int			wake[2];	/* vmmctl_sim_stop() writes */
 	int			fuse;		/* device mode: FUSE transport */
+	int			fuse_auto_unmount; /* fusermount3 on death */
 	struct sim_fuse		*fz;		/* its state (vmmctl_sim_fuse.c) */
 	pthread_t		thread;
 	int			threaded;	/* thread is to be joined */
@@ -101,7 +102,7 @@ void	sim_sock_close(struct vmmctl_sim *sim);
 
 /*
  * vmmctl_sim_fuse.c: the device-mode transport.  Without libfuse3 (built
- * without VMMCTL_SIM_FUSE) supported() is 0 and the rest says ENOTSUP.
+ * without VMMCTL_SIM_HAVE_FUSE) supported() is 0 and the rest says ENOTSUP.
  */
 struct sim_fuse;
 int	sim_fuse_supported(void);
