@@ -388,6 +388,27 @@ fuse_daemon_body()
 }
 fuse_daemon_cleanup() { testsim_cleanup; }
 
+atf_test_case fuse_unavailable cleanup
+fuse_unavailable_head()
+{
+	atf_set descr "--fuse where device mode cannot run (uid 65534, no fusermount3 in PATH): exit 69 saying why, nothing made"
+	atf_set require.user root
+	atf_set require.progs setpriv
+}
+fuse_unavailable_body()
+{
+	d=$(mkroot)
+	# A copy uid 65534 can execute, whatever the build tree's modes.
+	cp "$sim_bin" "$d/sim"
+	chmod 0755 "$d/sim"
+	atf_check -s exit:69 -o empty \
+	    -e match:'device mode is not available: (/dev/fuse|not root, and no fusermount3)' \
+	    setpriv --reuid 65534 --regid 65534 --clear-groups \
+	    env PATH=/nonexistent "$d/sim" --root "$d/r" --fuse
+	atf_check test ! -e "$d/r"
+}
+fuse_unavailable_cleanup() { testsim_cleanup; }
+
 atf_init_test_cases()
 {
 	atf_add_test_case help
@@ -406,4 +427,5 @@ atf_init_test_cases()
 	atf_add_test_case fuse_refusals
 	atf_add_test_case fuse_stale_mount
 	atf_add_test_case fuse_daemon
+	atf_add_test_case fuse_unavailable
 }
