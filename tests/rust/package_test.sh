@@ -153,16 +153,32 @@ edition = "2021"
 
 [dependencies]
 vmmctl = "1.0.0"
+# Direct, for its links metadata: DEP_VMMCTL_INCLUDE in build.rs.
+vmmctl-sys = "1.0.0"
 
 [workspace]
 EOF
 	printf '%s' "$_app_main" >app/src/main.rs
+	cat >app/build.rs <<'EOF'
+// vmmctl-sys's `links = "vmmctl"` metadata names its headers.
+fn main() {
+    let inc = std::env::var("DEP_VMMCTL_INCLUDE").expect("DEP_VMMCTL_INCLUDE");
+    let inc = std::path::Path::new(&inc);
+    for h in ["vmmctl.h", "vmmctl_dev.h"] {
+        assert!(inc.join(h).is_file(), "no {h} in {}", inc.display());
+    }
+    println!("cargo:warning=DEP_VMMCTL_INCLUDE={}", inc.display());
+}
+EOF
 	_user="env -i PATH=$(dirname "$_cargo"):/usr/bin:/bin HOME=$_top/home
 	    CARGO_HOME=$_top/home/cargo RUSTUP_HOME=$RUSTUP_HOME"
 	(cd app && $_user cargo build -vv) >build.log 2>&1 ||
 	    { cat build.log; atf_fail "the project does not build"; }
 	grep -q "Compiling vmmctl-sys v1.0.0" build.log ||
 	    atf_fail "vmmctl-sys was not built from the registry"
+	grep -q "DEP_VMMCTL_INCLUDE=$_top/registry/vmmctl-sys-1.0.0/csrc\$" \
+	    build.log || { grep DEP_VMMCTL build.log; atf_fail \
+	    "DEP_VMMCTL_INCLUDE is not the package's csrc/"; }
 	! grep -F "$VMMCTL_SRC" build.log app/Cargo.lock ||
 	    atf_fail "the build refers to the source tree"
 
