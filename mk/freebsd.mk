@@ -251,8 +251,8 @@ freebsd-rust:
 
 # Go: cgo with zig cc as the FreeBSD C compiler and linker, compiling the
 # module's bundled C (internal/cabi) for FreeBSD.  Every package, the test
-# binaries compiled too, and the demo program linked as a FreeBSD
-# executable.
+# binaries compiled too, and the demo program and the Go vmmctl-sim linked
+# as FreeBSD executables.
 FBSD_GO_DIR	:= $(SRCROOT)/bindings/go
 FBSD_GO_ENV	= GOOS=freebsd GOARCH=amd64 CGO_ENABLED=1 GOTOOLCHAIN=local \
 		  GOFLAGS="-buildvcs=false -mod=mod" GOPROXY=off \
@@ -266,6 +266,9 @@ freebsd-go: | freebsd-tools
 	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctl.test . && \
 	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctltest.test \
 	    ./vmmctltest && \
+	$(FBSD_GO_ENV) $$go build -o $(FBSD)/go/vmmctl-sim ./cmd/vmmctl-sim && \
+	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctl-sim.test \
+	    ./cmd/vmmctl-sim && \
 	if [ -d cmd/vmmctl-go-demo ]; then \
 	    $(FBSD_GO_ENV) $$go build \
 	        -o $(FBSD)/bin/vmmctl-go-demo ./cmd/vmmctl-go-demo && \
@@ -274,6 +277,8 @@ freebsd-go: | freebsd-tools
 	fi && \
 	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl.test && \
 	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctltest.test && \
+	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl-sim && \
+	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl-sim.test && \
 	echo "freebsd-go: go build ./... (GOOS=freebsd, cgo): ok"
 
 # --- tests/freebsd --------------------------------------------------------

@@ -47,6 +47,12 @@
 //	sim := vmmctltest.Start(t, vmmctltest.Jail("j1")) // stopped at the end of t
 //	c, err := sim.Open()
 //
+// and "go install vmmctl.dev/vmmctl/cmd/vmmctl-sim" builds the simulator
+// daemon, with the options of the C one.  Both serve a unix socket; with
+// -tags vmmctl_fuse (Linux, libfuse3) they can also serve in device mode
+// (vmmctltest.Fuse(), --fuse), where the library takes the ioctl path of
+// the real device.
+//
 // # Building
 //
 // The package needs cgo (CGO_ENABLED=1 and a C compiler); without it the
@@ -59,7 +65,7 @@
 // with "pkg-config vmmctl" (set PKG_CONFIG_PATH for an unusual prefix):
 // the installed header, and the installed static archive libvmmctl.a, so
 // the program runs without the library on the loader's path.  The
-// simulator of vmmctltest is still compiled from the
+// simulator of vmmctltest and cmd/vmmctl-sim is still compiled from the
 // module (libvmmctl's own copies are left out).  The tags of earlier
 // versions, vmmctl_pkgconfig and vmmctl_external, now fail the build:
 // use vmmctl_system, and CGO_CFLAGS for extra compiler flags.

@@ -3,6 +3,7 @@ package vmmctl_test
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -20,11 +21,20 @@ import (
 // Test helpers: each test starts its own simulator (package vmmctltest: in
 // this process, under a fresh short root) and stops it when the test ends.
 
+// deviceMode (-vmmctl.fuse) runs every simulator in device mode, where the
+// library takes its character-device (ioctl) path: the module must be
+// built with -tags vmmctl_fuse.
+var deviceMode = flag.Bool("vmmctl.fuse", false,
+	"run the simulators in device mode (needs -tags vmmctl_fuse)")
+
 // newSim starts a simulator for the test and returns its root.  It has no
 // per-uid VM limit unless opts set one: some tests create many VMs.
 func newSim(t testing.TB, opts ...vmmctltest.Option) string {
 	t.Helper()
 	opts = append([]vmmctltest.Option{vmmctltest.UIDLimit(0)}, opts...)
+	if *deviceMode {
+		opts = append(opts, vmmctltest.Fuse())
+	}
 	return vmmctltest.Start(t, opts...).Root()
 }
 

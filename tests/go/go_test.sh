@@ -5,6 +5,11 @@
 #                         prebuilt vmmctl.test (go test -c -race; -asan
 #                         under SANITIZE)
 #   vmmctltest.*          the same, of package vmmctltest
+#   vmmctl-sim.*          the same, of cmd/vmmctl-sim; its comparison with
+#                         the C daemon gets $VMMCTL_BUILD/bin/vmmctl-sim
+#   device_mode           package vmmctl's tests again, every simulator in
+#                         device mode (-vmmctl.fuse: the library's ioctl
+#                         path); skipped without VMMCTL_GO_TAGS=vmmctl_fuse
 #   fuzz_FuzzCheckName    5 s of native fuzzing (the instrumented
 #                         vmmctl-fuzz.test): Go's CheckName vs C's
 #   go_vet, gofmt         builds by nature: go vet, gofmt -l
@@ -13,7 +18,7 @@
 #                         the simulator host and none of libvmmctl's copies
 #
 # Needs VMMCTL_SRC and VMMCTL_BUILD, and from bindings/go/Makefile.inc
-# VMMCTL_GO, VMMCTL_GO_CGO_CFLAGS, VMMCTL_GO_CGO_LDFLAGS and absolute
+# VMMCTL_GO, VMMCTL_GO_TAGS, VMMCTL_GO_CGO_CFLAGS, VMMCTL_GO_CGO_LDFLAGS and absolute
 # GOCACHE/GOPATH/GOMODCACHE (Kyua resets HOME and TMPDIR).
 
 : "${VMMCTL_SRC:?VMMCTL_SRC is not set}"
@@ -33,6 +38,7 @@ _go_bins()
 	_d=$(atf_get_srcdir)
 	echo "- $_d/vmmctl.test"
 	echo "vmmctltest. $_d/vmmctltest.test"
+	echo "vmmctl-sim. $_d/vmmctl-sim.test"
 }
 
 foreign_list()
@@ -42,6 +48,7 @@ foreign_list()
 		"$_bin" -test.list '.*' | grep -E '^(Test|Example|Fuzz)' |
 		    sed "s/^/$_p/" || exit 1
 	done || return 1
+	echo device_mode
 	echo fuzz_FuzzCheckName
 	echo go_vet
 	echo gofmt
@@ -65,7 +72,7 @@ _go_tool()
 _go_one()
 {
 	_bin=$1 _name=$2
-	_out=$("$_bin" \
+	_out=$(VMMCTL_SIM_C="$VMMCTL_BUILD/bin/vmmctl-sim" "$_bin" \
 	    -test.run "^$_name\$" -test.v -test.count 1 -test.timeout 5m 2>&1)
 	_rc=$?
 	printf '%s\n' "$_out"
@@ -80,6 +87,22 @@ _go_one()
 foreign_run()
 {
 	case "$1" in
+	device_mode)
+		case " ${VMMCTL_GO_TAGS:-} " in
+		*" vmmctl_fuse "*) ;;
+		*) echo "--- SKIP: built without vmmctl_fuse (no libfuse3)"
+		   return 0 ;;
+		esac
+		# The one test that skips without root would mark the case
+		# skipped: leave it out there.
+		_skip='^$'
+		[ "$(id -u)" = 0 ] || _skip='^TestUnprivileged$'
+		"$(atf_get_srcdir)/vmmctl.test" -test.count 1 -test.timeout 5m \
+		    -test.v -test.skip "$_skip" -vmmctl.fuse >out 2>&1
+		_rc=$?
+		cat out
+		[ $_rc -eq 0 ] && grep -q '^PASS$' out
+		;;
 	fuzz_FuzzCheckName)
 		mkdir -p fuzzcache
 		"$(atf_get_srcdir)/vmmctl-fuzz.test" -test.run '^$' \
@@ -90,7 +113,8 @@ foreign_run()
 	go_vet)
 		# The system tag's cgo asks pkg-config: the tree's own
 		# uninstalled vmmctl.pc answers.
-		_go_tool "$VMMCTL_GO" vet -buildvcs=false ./... &&
+		_go_tool "$VMMCTL_GO" vet -buildvcs=false \
+		    -tags "${VMMCTL_GO_TAGS:-}" ./... &&
 		    _go_tool env PKG_CONFIG_PATH="$VMMCTL_BUILD/lib/pkgconfig" \
 		    "$VMMCTL_GO" vet -buildvcs=false -tags vmmctl_system \
 		    ./... && echo "go vet: clean"
@@ -143,6 +167,9 @@ foreign_run()
 		;;
 	vmmctltest.*)
 		_go_one "$(atf_get_srcdir)/vmmctltest.test" "${1#vmmctltest.}"
+		;;
+	vmmctl-sim.*)
+		_go_one "$(atf_get_srcdir)/vmmctl-sim.test" "${1#vmmctl-sim.}"
 		;;
 	*)
 		_go_one "$(atf_get_srcdir)/vmmctl.test" "$1"

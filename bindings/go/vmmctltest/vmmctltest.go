@@ -39,6 +39,7 @@ type config struct {
 	setUIDLimit   bool
 	generation    int
 	setGeneration bool
+	fuse          bool
 }
 
 // An Option configures a simulator.
@@ -61,6 +62,16 @@ func UIDLimit(n int) Option {
 // New with an error matching errors.ErrUnsupported.
 func Generation(n int) Option {
 	return func(c *config) { c.generation, c.setGeneration = n, true }
+}
+
+// Fuse serves in device mode: Root() is mounted as a FUSE file system in
+// which vmmctl is a file answering ioctl(2), as the real device does, so
+// the library takes its character-device path.  It needs the module built
+// with -tags vmmctl_fuse (Linux, libfuse3), /dev/fuse, and root or
+// fusermount3; otherwise Start and New fail with an error matching
+// errors.ErrUnsupported (ENOTSUP: built without it) or the reason.
+func Fuse() Option {
+	return func(c *config) { c.fuse = true }
 }
 
 // Simulator is one running simulator.
@@ -147,6 +158,11 @@ func (s *Simulator) configure(cfg *config) error {
 	if cfg.setGeneration {
 		if err := s.sim.SetGeneration(cfg.generation); err != nil {
 			return fail(fmt.Sprintf("Generation(%d)", cfg.generation), err)
+		}
+	}
+	if cfg.fuse {
+		if err := s.sim.SetFuse(cabi.Fuse); err != nil {
+			return fail("Fuse()", err)
 		}
 	}
 	if err := s.sim.Start(); err != nil {
