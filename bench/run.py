@@ -71,18 +71,29 @@ def loadavg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
-class Sim:
-    """A private vmmctl-sim under a fresh root (tmpfs)."""
+class Unavailable(Exception):
+    """vmmctl-sim --fuse cannot run here (exit 69)."""
 
-    def __init__(self, program: Path, root: Path) -> None:
+
+class Sim:
+    """A private vmmctl-sim under a fresh root (tmpfs).
+
+    fuse: device mode (vmmctl-sim --fuse), the root a FUSE mount and the
+    library's ioctl transport; Unavailable where FUSE is not usable.
+    """
+
+    def __init__(self, program: Path, root: Path, fuse: bool = False) -> None:
         self.root = root
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
-        self.proc = subprocess.Popen([str(program), "--root", str(root)])
+        argv = [str(program), "--root", str(root)] + (["--fuse"] if fuse else [])
+        self.proc = subprocess.Popen(argv)
         sock = root / "vmmctl"
         for _ in range(500):
             if sock.exists():
                 return
+            if self.proc.poll() == 69 and fuse:
+                raise Unavailable("vmmctl-sim --fuse: device mode unavailable")
             if self.proc.poll() is not None:
                 raise RuntimeError("vmmctl-sim exited at start")
             time.sleep(0.01)
@@ -168,8 +179,12 @@ def summary(v: Sequence[float]) -> Json:
     }
 
 
-def bench_latency(a: argparse.Namespace, root: Path) -> Json:
-    """Items 1-3: floor, C, Rust, Go, Python; interleaved rounds."""
+def bench_latency(a: argparse.Namespace, root: Path, dev: Path | None) -> Json:
+    """Items 1-3: floor, C, Rust, Go, Python; interleaved rounds.
+
+    dev: the root of a device-mode sim (item 8: C through the ioctl
+    transport), or None.
+    """
     ops, batches, warm = str(a.ops), str(a.batches), str(a.warmup)
     ffdir = root.parent / "floor-files"
     ffdir.mkdir(exist_ok=True)
@@ -185,6 +200,8 @@ def bench_latency(a: argparse.Namespace, root: Path) -> Json:
     other = sorted(a.all_cpus - a.pin)
     cross = {other[-1]} if other else None
     cmds["c_cross"] = cmds["c"]
+    if dev is not None:
+        cmds["c_device"] = [a.c_bench, "c", dev, ops, batches, warm]
     samples: dict[str, list[float]] = {k: [] for k in cmds}
     order = list(cmds)
     for r in range(a.rounds):
@@ -521,6 +538,20 @@ def report(res: Json, pngs: list[str], analysis: str) -> str:
             f"{us(s['p75'])} | {base} | "
             f"{ratio(s['median'], lat[base]['median']):.2f}x |"
         )
+    if "c_device" in lat:
+        s = lat["c_device"]
+        lines.append(
+            f"| 9 | device mode: C (libvmmctl's ioctl transport) over "
+            f"`vmmctl-sim --fuse` | {us(s['median'])} | {us(s['p25'])} - "
+            f"{us(s['p75'])} | c (socket) | "
+            f"{ratio(s['median'], lat['c']['median']):.2f}x "
+            f"(best {ratio(s['min'], lat['c']['min']):.2f}x) |"
+        )
+    else:
+        lines.append(
+            f"| 9 | device mode: not measured ({res.get('device_mode', '?')}) "
+            "| - | - | - | - |"
+        )
     sc = res["scale"]["levels"]
     b10 = sc["10"]["per_op_ns"]["median"]
     for k, v in sc.items():
@@ -630,11 +661,22 @@ def main() -> int:
     os.sched_setaffinity(0, a.pin)
     try:
         sim = Sim(a.sim, a.root_base / "a")
+        dev: Sim | None = None
         try:
-            res["latency"] = bench_latency(a, sim.root)
+            dev = Sim(a.sim, a.root_base / "d", fuse=True)
+            res["device_mode"] = "measured"
+        except Unavailable as why:
+            res["device_mode"] = str(why)
+            log(f"{why}: no device-mode figure")
+        try:
+            res["latency"] = bench_latency(
+                a, sim.root, dev.root if dev is not None else None
+            )
             res["release"] = bench_release(a, sim.root)
         finally:
             sim.stop()
+            if dev is not None:
+                dev.stop()
         sim = Sim(a.sim, a.root_base / "b")
         try:
             log("scale: filling to 100,000 VMs")

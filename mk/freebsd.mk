@@ -191,7 +191,8 @@ freebsd-abi-probe: freebsd-tools
 # Each C step also refuses misspelt FreeBSD guards in its sources, and
 # checks that the FreeBSD code paths were linked in: the simulator's peer
 # credentials (getpeereid, or getsockopt for LOCAL_PEERCRED), libvmmctl's
-# character-device transport (ioctl) and its socket transport (connect).
+# character-device transport (ioctl) and its socket transport (connectat
+# through the root's descriptor, getpeereid for who listens).
 freebsd-kern-sim: $(FBSD_KERN_A) $(FBSD_SIM)
 	@$(FBSD_GUARDS) $(SRCROOT)/sys
 	@$(FBSD_CHECK_ELF) ar $(FBSD_KERN_A)
@@ -203,7 +204,7 @@ freebsd-libvmmctl: $(FBSD_LIBA) $(FBSD_SO)
 	@$(FBSD_GUARDS) $(SRCROOT)/capi/src $(SRCROOT)/capi/include
 	@$(FBSD_CHECK_ELF) ar $(FBSD_LIBA)
 	@$(FBSD_CHECK_ELF) shlib $(FBSD_SO)
-	@$(FBSD_CHECK_ELF) uses $(FBSD_SO) ioctl connect
+	@$(FBSD_CHECK_ELF) uses $(FBSD_SO) ioctl connectat getpeereid
 	@readelf -d $(FBSD_SO) | grep -q 'Library soname: \[$(FBSD_SONAME)\]' || \
 	    { echo "freebsd: $(FBSD_SO) has no SONAME $(FBSD_SONAME)" >&2; exit 1; }
 	@readelf --dyn-syms -W $(FBSD_SO) | \
@@ -225,10 +226,13 @@ freebsd-cli: $(FBSD_CLI)
 	@$(FBSD_CHECK_ELF) uses $(FBSD_CLI) ioctl
 
 # Rust: the whole workspace, every target (library, tests, examples),
-# type-checked for FreeBSD.  vmmctl-sys/build.rs wants the archive it would
-# link: the FreeBSD one.
+# type-checked for FreeBSD; vmmctl-sys/build.rs compiles its bundled C
+# (csrc/) for FreeBSD with zig cc through the cc crate, as a user's
+# cross build would (CRATE_CC_NO_DEFAULTS: cc's own --target=<rust triple>
+# is not one zig knows; the -target given here is).
 FBSD_RUST_DIR	:= $(SRCROOT)/bindings/rust
-freebsd-rust: $(FBSD_LIBA)
+FBSD_RUST_TV	:= $(subst -,_,$(FBSD_RUST_TARGET))
+freebsd-rust:
 	@if [ ! -f $(FBSD_RUST_DIR)/Cargo.toml ]; then \
 	    echo "freebsd-rust: skipped: no bindings/rust/Cargo.toml"; exit 0; fi; \
 	cargo=$(or $(RUST_CARGO),cargo); \
@@ -239,34 +243,42 @@ freebsd-rust: $(FBSD_LIBA)
 	        "installed: run 'make deps'" >&2; exit 1; fi; \
 	cd $(FBSD_RUST_DIR) && \
 	PATH="$(CARGO_HOME)/bin:$$PATH" CARGO_TARGET_DIR=$(FBSD)/rust \
-	VMMCTL_LIB_DIR=$(FBSD)/lib VMMCTL_BUILD=$(FBSD) \
+	CRATE_CC_NO_DEFAULTS=1 CC_$(FBSD_RUST_TV)="$(FBSD_CC)" \
+	AR_$(FBSD_RUST_TV)="$(FBSD_AR)" \
 	    $$cargo check --offline --quiet --workspace --all-targets \
 	    --target $(FBSD_RUST_TARGET) && \
 	echo "freebsd-rust: cargo check --target $(FBSD_RUST_TARGET): ok"
 
-# Go: cgo with zig cc as the FreeBSD C compiler and linker, against the
-# FreeBSD libvmmctl.a (the package's vmmctl_external tag: no #cgo LDFLAGS of
-# its own).  Every package, the test binaries compiled too, and the demo
-# program linked as a FreeBSD executable.
+# Go: cgo with zig cc as the FreeBSD C compiler and linker, compiling the
+# module's bundled C (internal/cabi) for FreeBSD.  Every package, the test
+# binaries compiled too, and the demo program and the Go vmmctl-sim linked
+# as FreeBSD executables.
 FBSD_GO_DIR	:= $(SRCROOT)/bindings/go
 FBSD_GO_ENV	= GOOS=freebsd GOARCH=amd64 CGO_ENABLED=1 GOTOOLCHAIN=local \
-		  GOFLAGS=-buildvcs=false CC="$(FBSD_CC)" CGO_CFLAGS="-O2 -g" \
-		  CGO_LDFLAGS="$(FBSD_LIBA) -lpthread"
-freebsd-go: $(FBSD_LIBA)
+		  GOFLAGS="-buildvcs=false -mod=mod" GOPROXY=off \
+		  CC="$(FBSD_CC)" CGO_CFLAGS="-O2 -g" CGO_LDFLAGS=
+freebsd-go: | freebsd-tools
 	@if [ ! -f $(FBSD_GO_DIR)/go.mod ]; then \
 	    echo "freebsd-go: skipped: no bindings/go/go.mod"; exit 0; fi; \
 	go=$(or $(GO_CMD),go); \
 	cd $(FBSD_GO_DIR) && \
-	$(FBSD_GO_ENV) $$go build -tags vmmctl_external ./... && \
-	$(FBSD_GO_ENV) $$go test -tags vmmctl_external -c \
-	    -o $(FBSD)/go/vmmctl.test . && \
+	$(FBSD_GO_ENV) $$go build ./... && \
+	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctl.test . && \
+	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctltest.test \
+	    ./vmmctltest && \
+	$(FBSD_GO_ENV) $$go build -o $(FBSD)/go/vmmctl-sim ./cmd/vmmctl-sim && \
+	$(FBSD_GO_ENV) $$go test -c -o $(FBSD)/go/vmmctl-sim.test \
+	    ./cmd/vmmctl-sim && \
 	if [ -d cmd/vmmctl-go-demo ]; then \
-	    $(FBSD_GO_ENV) $$go build -tags vmmctl_external \
+	    $(FBSD_GO_ENV) $$go build \
 	        -o $(FBSD)/bin/vmmctl-go-demo ./cmd/vmmctl-go-demo && \
 	    $(FBSD_CHECK_ELF) exec $(FBSD)/bin/vmmctl-go-demo && \
 	    $(FBSD_CHECK_ELF) uses $(FBSD)/bin/vmmctl-go-demo ioctl; \
 	fi && \
 	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl.test && \
+	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctltest.test && \
+	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl-sim && \
+	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl-sim.test && \
 	echo "freebsd-go: go build ./... (GOOS=freebsd, cgo): ok"
 
 # --- tests/freebsd --------------------------------------------------------

@@ -2,15 +2,14 @@ package vmmctl_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"vmmctl.dev/vmmctl/internal/cabi"
+	"vmmctl.dev/vmmctl"
 )
 
-// The shared ABI description, tests/abi/abi.json.
+// The shared ABI description, tests/abi/abi.json of the source tree, as
+// abiJSON (abi_json_test.go, a generated copy checked by tests/go).
 type abiFile struct {
 	Schema    int               `json:"schema"`
 	Constants map[string]uint64 `json:"constants"`
@@ -36,28 +35,24 @@ type abiFile struct {
 
 func loadABI(t *testing.T) *abiFile {
 	t.Helper()
-	path := filepath.Join(srcRoot(), "tests", "abi", "abi.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("the shared ABI description: %v", err)
-	}
 	var abi abiFile
-	if err := json.Unmarshal(data, &abi); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	if err := json.Unmarshal([]byte(abiJSON), &abi); err != nil {
+		t.Fatalf("abi.json: %v", err)
 	}
 	if abi.Schema != 1 {
-		t.Fatalf("%s: schema %d, this test knows 1", path, abi.Schema)
+		t.Fatalf("abi.json: schema %d, this test knows 1", abi.Schema)
 	}
 	return &abi
 }
 
 func TestABIConstants(t *testing.T) {
 	abi := loadABI(t)
+	constants := vmmctl.ABIConstants()
 	if len(abi.Constants) == 0 {
 		t.Fatal("abi.json lists no constants")
 	}
 	for name, want := range abi.Constants {
-		got, ok := cabi.Constants[name]
+		got, ok := constants[name]
 		if !ok {
 			t.Errorf("%s: in abi.json, unknown to the Go binding", name)
 			continue
@@ -67,7 +62,7 @@ func TestABIConstants(t *testing.T) {
 				name, got, got, want, want)
 		}
 	}
-	for name := range cabi.Constants {
+	for name := range constants {
 		if _, ok := abi.Constants[name]; !ok {
 			t.Errorf("%s: checked by Go, missing from abi.json", name)
 		}
@@ -76,11 +71,12 @@ func TestABIConstants(t *testing.T) {
 
 func TestABIStructs(t *testing.T) {
 	abi := loadABI(t)
+	structs := vmmctl.ABIStructs()
 	if len(abi.Structs) == 0 {
 		t.Fatal("abi.json lists no structs")
 	}
 	for name, want := range abi.Structs {
-		got, ok := cabi.Structs[name]
+		got, ok := structs[name]
 		if !ok {
 			t.Errorf("struct %s: in abi.json, unknown to the Go binding", name)
 			continue
@@ -107,7 +103,7 @@ func TestABIStructs(t *testing.T) {
 			}
 		}
 	}
-	for name := range cabi.Structs {
+	for name := range structs {
 		if _, ok := abi.Structs[name]; !ok {
 			t.Errorf("struct %s: checked by Go, missing from abi.json", name)
 		}
@@ -124,8 +120,8 @@ func normC(s string) string {
 
 func TestABIFunctions(t *testing.T) {
 	abi := loadABI(t)
-	fns := cabi.Funcs()
-	if n := cabi.Linked(); n != len(fns) {
+	fns := vmmctl.ABIFuncs()
+	if n := vmmctl.ABILinked(); n != len(fns) {
 		t.Fatalf("%d of %d functions linked", n, len(fns))
 	}
 	if len(abi.Functions) != len(fns) {

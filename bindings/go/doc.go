@@ -39,22 +39,34 @@
 // cleanup (runtime.AddCleanup) as a safety net, at a time of the garbage
 // collector's choosing: do not rely on it to end scoped VMs.
 //
+// # Testing
+//
+// Package [vmmctl.dev/vmmctl/vmmctltest] runs a private simulator in the
+// test process, no binary or privilege needed:
+//
+//	sim := vmmctltest.Start(t, vmmctltest.Jail("j1")) // stopped at the end of t
+//	c, err := sim.Open()
+//
+// and "go install vmmctl.dev/vmmctl/cmd/vmmctl-sim" builds the simulator
+// daemon, with the options of the C one.  Both serve a unix socket; with
+// -tags vmmctl_fuse (Linux, libfuse3) they can also serve in device mode
+// (vmmctltest.Fuse(), --fuse), where the library takes the ioctl path of
+// the real device.
+//
 // # Building
 //
-// The package needs cgo and libvmmctl, found in one of three ways:
+// The package needs cgo (CGO_ENABLED=1 and a C compiler); without it the
+// build fails saying so.  By default the module compiles the C it needs
+// from its own files: internal/cabi holds generated copies of libvmmctl,
+// the kernel core and the simulator host, so "go get vmmctl.dev/vmmctl"
+// is all it takes, and the program has nothing to load at run time.
 //
-//   - default (no tag): the header and the static library of this source
-//     tree, ${SRCDIR}/../../build/lib/libvmmctl.a, as built by "make" at the
-//     top of the tree (plus -lpthread);
-//   - -tags vmmctl_pkgconfig: an installed copy, found with
-//     "pkg-config vmmctl" (set PKG_CONFIG_PATH for an unusual prefix, or to
-//     build/lib/pkgconfig for the uninstalled one);
-//   - -tags vmmctl_external: the tree's header and no library flags: pass
-//     them yourself, e.g. CGO_LDFLAGS="$BUILD/lib/libvmmctl.a -lpthread".
-//     The Makefile builds this way, so a private BUILD directory or the
-//     sanitizer build (build-san, with -asan) links its own archive.
-//
-// The tests start a private vmmctl-sim each ($VMMCTL_BUILD/bin/vmmctl-sim,
-// default build/bin) under a short directory in /tmp; "make test" runs them
-// under Kyua, one Kyua case per Go test.
+// With -tags vmmctl_system it links an installed libvmmctl instead, found
+// with "pkg-config vmmctl" (set PKG_CONFIG_PATH for an unusual prefix):
+// the installed header, and the installed static archive libvmmctl.a, so
+// the program runs without the library on the loader's path.  The
+// simulator of vmmctltest and cmd/vmmctl-sim is still compiled from the
+// module (libvmmctl's own copies are left out).  The tags of earlier
+// versions, vmmctl_pkgconfig and vmmctl_external, now fail the build:
+// use vmmctl_system, and CGO_CFLAGS for extra compiler flags.
 package vmmctl

@@ -6,16 +6,18 @@ import (
 	"io/fs"
 
 	"vmmctl.dev/vmmctl"
+	"vmmctl.dev/vmmctl/vmmctltest"
 )
 
-// exampleRoot starts a private vmmctl-sim for an example and returns its
-// root (what /dev is on FreeBSD) and a function that stops it.
+// exampleRoot starts a private simulator for an example and returns its
+// root (what /dev is on FreeBSD) and a function that stops it.  In a test,
+// vmmctltest.Start(t) does both.
 func exampleRoot() (string, func()) {
-	s, err := startSim()
+	s, err := vmmctltest.New()
 	if err != nil {
 		panic(err)
 	}
-	return s.root, func() { s.stop() }
+	return s.Root(), func() { s.Close() }
 }
 
 func Example() {

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"vmmctl.dev/vmmctl"
-	"vmmctl.dev/vmmctl/internal/cabi"
 )
 
 // FuzzCheckName checks that the Go wrapper agrees with the C library on
@@ -42,7 +41,7 @@ func FuzzCheckName(f *testing.F) {
 			}
 			return
 		}
-		want := cabi.CheckName([]byte(s))
+		want := vmmctl.RawCheckName([]byte(s))
 		if int(got) != want {
 			t.Fatalf("CheckName(%q): Go errno %d, C vmmctl_check_name %d",
 				s, int(got), want)

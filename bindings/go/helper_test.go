@@ -3,139 +3,39 @@ package vmmctl_test
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"vmmctl.dev/vmmctl"
+	"vmmctl.dev/vmmctl/vmmctltest"
 )
 
-// Test helpers: each test starts its own vmmctl-sim under a fresh short
-// root in /tmp (a unix socket path must stay under ~100 bytes, which
-// t.TempDir() may not) and stops it when the test ends.
+// Test helpers: each test starts its own simulator (package vmmctltest: in
+// this process, under a fresh short root) and stops it when the test ends.
 
-// srcRoot is the source tree: $VMMCTL_SRC, else two levels up from here.
-func srcRoot() string {
-	if s := os.Getenv("VMMCTL_SRC"); s != "" {
-		return s
-	}
-	wd, _ := os.Getwd()
-	return filepath.Clean(filepath.Join(wd, "..", ".."))
-}
+// deviceMode (-vmmctl.fuse) runs every simulator in device mode, where the
+// library takes its character-device (ioctl) path: the module must be
+// built with -tags vmmctl_fuse.
+var deviceMode = flag.Bool("vmmctl.fuse", false,
+	"run the simulators in device mode (needs -tags vmmctl_fuse)")
 
-// buildDir is the build directory: $VMMCTL_BUILD, else <src>/build.
-func buildDir() string {
-	if s := os.Getenv("VMMCTL_BUILD"); s != "" {
-		return s
-	}
-	return filepath.Join(srcRoot(), "build")
-}
-
-// simSysProcAttr sets OS-specific process attributes of a simulator.
-var simSysProcAttr = func(*exec.Cmd) {}
-
-func simBinary() string { return filepath.Join(buildDir(), "bin", "vmmctl-sim") }
-
-// sim is one running simulator.
-type sim struct {
-	root string
-	cmd  *exec.Cmd
-	done chan error
-	log  *lockedWriter
-}
-
-// startSim starts a vmmctl-sim with extra arguments (e.g. "--uid-limit",
-// "2") and waits until its control socket accepts connections.  It returns
-// the root; the returned stop function kills the sim and removes the root.
-// On failure it returns an error (callers outside tests panic on it).
-func startSim(args ...string) (*sim, error) {
-	bin := simBinary()
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("no simulator (build it with make): %w", err)
-	}
-	root, err := os.MkdirTemp("/tmp", "vmc.")
-	if err != nil {
-		return nil, err
-	}
-	// Others (an unprivileged child) must be able to reach the socket.
-	if err := os.Chmod(root, 0o755); err != nil {
-		os.RemoveAll(root)
-		return nil, err
-	}
-	s := &sim{root: root, done: make(chan error, 1), log: &lockedWriter{}}
-	s.cmd = exec.Command(bin, append([]string{"--root", root}, args...)...)
-	s.cmd.Stdout = s.log
-	simSysProcAttr(s.cmd)
-	s.cmd.Stderr = s.cmd.Stdout
-	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(root)
-		return nil, err
-	}
-	go func() { s.done <- s.cmd.Wait() }()
-	sock := filepath.Join(root, "vmmctl")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		conn, err := net.Dial("unix", sock)
-		if err == nil {
-			conn.Close()
-			return s, nil
-		}
-		select {
-		case werr := <-s.done:
-			os.RemoveAll(root)
-			return nil, fmt.Errorf("vmmctl-sim exited early (%v): %s",
-				werr, s.log.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("vmmctl-sim not ready after 10 s: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM, waits (killing it if it lingers) and removes the root.
-func (s *sim) stop() error {
-	var err error
-	if s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err = <-s.done:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-			<-s.done
-			err = errors.New("vmmctl-sim ignored SIGTERM")
-		}
-	}
-	os.RemoveAll(s.root)
-	return err
-}
-
-// newSim starts a simulator for the test and stops it at the end.
-func newSim(t testing.TB, args ...string) string {
+// newSim starts a simulator for the test and returns its root.  It has no
+// per-uid VM limit unless opts set one: some tests create many VMs.
+func newSim(t testing.TB, opts ...vmmctltest.Option) string {
 	t.Helper()
-	s, err := startSim(args...)
-	if err != nil {
-		t.Fatal(err)
+	opts = append([]vmmctltest.Option{vmmctltest.UIDLimit(0)}, opts...)
+	if *deviceMode {
+		opts = append(opts, vmmctltest.Fuse())
 	}
-	t.Cleanup(func() {
-		if err := s.stop(); err != nil {
-			t.Errorf("stopping the simulator: %v (log: %s)", err,
-				s.log.String())
-		}
-	})
-	return s.root
+	return vmmctltest.Start(t, opts...).Root()
 }
 
 // open opens the test's sim and closes the Control at the end.
@@ -189,23 +89,6 @@ func wantErrno(t testing.TB, what string, err error, errno syscall.Errno) {
 	if !errors.Is(err, errno) {
 		t.Fatalf("%s: errors.Is(err, %v) is false", what, errno)
 	}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *lockedWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }
 
 // --- child processes -----------------------------------------------------

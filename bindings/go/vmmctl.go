@@ -244,45 +244,46 @@ func (c *Control) Close() error {
 	return mkerr("close", "", rc)
 }
 
-// Create creates the VM name: descriptor-scoped with flags 0, outliving the
-// descriptor with Persistent.  The name is checked first, as by CheckName.
-// Errors: EINVAL (bad name or flags), ENAMETOOLONG, EEXIST (fs.ErrExist:
-// the name is taken, by anyone), EPERM (fs.ErrPermission: Persistent without
-// privilege), ENOMEM (per-user VM limit), EIO/EPIPE/ECONNRESET (the
-// simulator went away).
-func (c *Control) Create(name string, flags CreateFlag) error {
-	cs, err := cstring("create", name)
+// withName runs one named request: it converts name for C, takes the
+// handle (EBADF once closed), calls do with both, and returns do's result
+// as an error of operation op.
+func (c *Control) withName(op, name string,
+	do func(h *C.vmmctl_t, cname *C.char) C.int) error {
+	cs, err := cstring(op, name)
 	if err != nil {
 		return err
 	}
 	defer C.free(unsafe.Pointer(cs))
-	h, err := c.acquire("create", name)
+	h, err := c.acquire(op, name)
 	if err != nil {
 		return err
 	}
-	rc := C.vmmctl_create(h, cs, C.uint32_t(flags))
+	rc := do(h, cs)
 	c.mu.RUnlock()
 	runtime.KeepAlive(c)
-	return mkerr("create", name, rc)
+	return mkerr(op, name, rc)
+}
+
+// Create creates the VM name: descriptor-scoped with flags 0, outliving the
+// descriptor with Persistent.  The name is checked first, as by CheckName.
+// Errors: EINVAL (bad name or flags), ENAMETOOLONG, EEXIST (fs.ErrExist:
+// the name is taken, by anyone), EPERM (fs.ErrPermission: Persistent without
+// privilege), ENOMEM (per-user VM limit), EOPNOTSUPP
+// (errors.ErrUnsupported: a kernel generation without this request),
+// EIO/EPIPE/ECONNRESET (the simulator went away).
+func (c *Control) Create(name string, flags CreateFlag) error {
+	return c.withName("create", name, func(h *C.vmmctl_t, cs *C.char) C.int {
+		return C.vmmctl_create(h, cs, C.uint32_t(flags))
+	})
 }
 
 // Destroy destroys the VM name, whichever descriptor owns it.  Errors:
 // EINVAL (bad name), ENAMETOOLONG, ENOENT (fs.ErrNotExist: no such VM
 // visible), EPERM (another user's VM, without privilege).
 func (c *Control) Destroy(name string) error {
-	cs, err := cstring("destroy", name)
-	if err != nil {
-		return err
-	}
-	defer C.free(unsafe.Pointer(cs))
-	h, err := c.acquire("destroy", name)
-	if err != nil {
-		return err
-	}
-	rc := C.vmmctl_destroy(h, cs)
-	c.mu.RUnlock()
-	runtime.KeepAlive(c)
-	return mkerr("destroy", name, rc)
+	return c.withName("destroy", name, func(h *C.vmmctl_t, cs *C.char) C.int {
+		return C.vmmctl_destroy(h, cs)
+	})
 }
 
 // listInitial is List's first buffer size; it grows on ERANGE.
@@ -329,21 +330,12 @@ func (c *Control) List() ([]string, error) {
 // close-on-exec.  The file is the caller's to close.  Errors: EINVAL,
 // ENAMETOOLONG, ENOENT (no such VM visible), EACCES (another user's VM).
 func (c *Control) VMOpen(name string) (*os.File, error) {
-	cs, err := cstring("vm open", name)
-	if err != nil {
-		return nil, err
-	}
-	defer C.free(unsafe.Pointer(cs))
-	h, err := c.acquire("vm open", name)
-	if err != nil {
-		return nil, err
-	}
 	var fd C.int
-	rc := C.vmmctl_vm_open(h, cs, &fd)
-	c.mu.RUnlock()
-	runtime.KeepAlive(c)
-	if rc != 0 {
-		return nil, mkerr("vm open", name, rc)
+	err := c.withName("vm open", name, func(h *C.vmmctl_t, cs *C.char) C.int {
+		return C.vmmctl_vm_open(h, cs, &fd)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return os.NewFile(uintptr(fd), "vmm/"+name), nil
 }

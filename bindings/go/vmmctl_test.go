@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"vmmctl.dev/vmmctl"
+	"vmmctl.dev/vmmctl/vmmctltest"
 )
 
 func TestLibraryVersion(t *testing.T) {
@@ -99,6 +100,29 @@ func TestErrorType(t *testing.T) {
 	err = c.Create("e1", 0)
 	if !strings.HasPrefix(err.Error(), `vmmctl: create "e1": `) {
 		t.Fatalf("Error() = %q", err.Error())
+	}
+}
+
+// TestErrorUnsupported: EOPNOTSUPP, the library's answer for a request a
+// kernel generation lacks, is errors.ErrUnsupported, like ENOTSUP and
+// ENOSYS; other errnos are not.
+func TestErrorUnsupported(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EOPNOTSUPP,
+		syscall.ENOTSUP, syscall.ENOSYS} {
+		err := error(&vmmctl.Error{Op: "create", Name: "g", Err: errno})
+		if !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("errno %d (%v): not errors.ErrUnsupported", int(errno), errno)
+		}
+		if !strings.HasPrefix(err.Error(), `vmmctl: create "g": `) {
+			t.Errorf("Error() = %q", err.Error())
+		}
+	}
+	for _, errno := range []syscall.Errno{syscall.EINVAL, syscall.EPERM,
+		syscall.ENOTTY} {
+		err := error(&vmmctl.Error{Op: "create", Err: errno})
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("errno %v is errors.ErrUnsupported", errno)
+		}
 	}
 }
 
@@ -466,6 +490,9 @@ func TestUnprivileged(t *testing.T) {
 		t.Skip("SKIP: needs root to run a child as an unprivileged uid " +
 			"(the simulator treats the uid that started it as privileged)")
 	}
+	// The child must reach the sockets: $TMPDIR may be a private
+	// directory, /tmp is not.
+	t.Setenv("TMPDIR", "/tmp")
 	root := newSim(t)
 	c := open(t, root)
 	if err := c.Create("victim", 0); err != nil {
@@ -530,7 +557,7 @@ func TestUnprivileged(t *testing.T) {
 }
 
 func TestUIDLimit(t *testing.T) {
-	root := newSim(t, "--uid-limit", "2")
+	root := newSim(t, vmmctltest.UIDLimit(2))
 	c := open(t, root)
 	if err := c.Create("l1", 0); err != nil {
 		t.Fatal(err)
@@ -682,7 +709,7 @@ func TestCleanupSafetyNet(t *testing.T) {
 // TestJails: a jail's endpoint sees its own VMs only, the host sees them
 // all, and names stay global.
 func TestJails(t *testing.T) {
-	root := newSim(t, "--jail", "a", "--jail", "b")
+	root := newSim(t, vmmctltest.Jail("a"), vmmctltest.Jail("b"))
 	host := open(t, root)
 	a := open(t, filepath.Join(root, "jails", "a"))
 	b := open(t, filepath.Join(root, "jails", "b"))
@@ -710,16 +737,16 @@ func TestJails(t *testing.T) {
 // TestSimulatorGone: once the simulator has stopped, calls fail with one of
 // the documented transport errors, and Close still works.
 func TestSimulatorGone(t *testing.T) {
-	s, err := startSim()
+	s, err := vmmctltest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := vmmctl.Open(s.root)
+	c, err := vmmctl.Open(s.Root())
 	if err != nil {
-		s.stop()
+		s.Close()
 		t.Fatal(err)
 	}
-	if err := s.stop(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatalf("stopping the simulator: %v", err)
 	}
 	err = c.Create("orphan", 0)

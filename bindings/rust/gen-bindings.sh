@@ -3,6 +3,7 @@
 # Usage: gen-bindings.sh SRCROOT OUTDIR
 #   writes OUTDIR/bindings.rs   (from capi/include/vmmctl.h: the public API)
 #   and    OUTDIR/kernel_abi.rs (from sys/include/vmmctl_dev.h: the kernel ABI)
+#   and    OUTDIR/sim.rs        (from sys/sim/vmmctl_sim.h: the simulator host)
 # `make bindings` runs it with OUTDIR = bindings/rust/vmmctl-sys/src; the
 # bindings_up_to_date test runs it into a temporary directory and diffs.
 # $BINDGEN names the pinned bindgen (bindings/rust/Makefile.inc installs it).
@@ -39,8 +40,20 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
     --output "$tmp/kernel_abi.rs" \
     -- -I"$src/sys/include"
 
+# The simulator as a library (the host vmmctl::sim::Simulator runs in a
+# thread): its functions and the opaque struct vmmctl_sim.
+"$bindgen" "$src/sys/sim/vmmctl_sim.h" \
+    --allowlist-function 'vmmctl_sim_.*' \
+    --allowlist-type 'vmmctl_sim' \
+    --opaque-type 'vmmctl_sim' \
+    --merge-extern-blocks \
+    --raw-line '// Generated from sys/sim/vmmctl_sim.h by bindings/rust/gen-bindings.sh' \
+    --raw-line '// (`make bindings`); do not edit.' \
+    --output "$tmp/sim.rs" \
+    -- -I"$src/sys/sim"
+
 mkdir -p "$out"
-for f in bindings.rs kernel_abi.rs; do
+for f in bindings.rs kernel_abi.rs sim.rs; do
 	cp "$tmp/$f" "$out/$f.tmp"
 	mv "$out/$f.tmp" "$out/$f"
 done

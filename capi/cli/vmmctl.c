@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +40,18 @@ usage_print(FILE *fp)
 {
 
 	fprintf(fp,
-	    "usage: vmmctl [-r root] create name ...\n"
-	    "       vmmctl [-r root] destroy name ...\n"
+	    "usage: vmmctl [-r root] create [--] name ...\n"
+	    "       vmmctl [-r root] destroy [--] name ...\n"
 	    "       vmmctl [-r root] list [--json]\n"
-	    "       vmmctl [-r root] run name -- command [arg ...]\n"
+	    "       vmmctl [-r root] run [--] name -- command [arg ...]\n"
 	    "       vmmctl version\n"
 	    "       vmmctl -h | --help\n"
 	    "\n"
 	    "  create    create persistent VMs\n"
 	    "  destroy   destroy VMs\n"
-	    "  list      list the visible VMs, sorted (--json: a JSON array)\n"
+	    "  list      list the visible VMs, sorted, one per line, bytes\n"
+	    "            other than printable ASCII as \\ooo, \\ as \\\\\n"
+	    "            (--json: a JSON array of the exact names)\n"
 	    "  run       create a descriptor-scoped VM that lives as long as\n"
 	    "            command (which inherits the descriptor: $VMMCTL_FD)\n"
 	    "  version   library and header versions\n"
@@ -67,6 +70,71 @@ usage(void)
 
 	usage_print(stderr);
 	exit(EX_USAGE);
+}
+
+/* What was wrong, then the usage: exit EX_USAGE. */
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	usage();
+}
+
+/*
+ * A name (or any argument) for a line of text: printable ASCII as it is,
+ * a backslash as two, every other byte as a backslash and three octal
+ * digits (as ls -b, and C strings, write them).  One name is one line, no
+ * byte reaches the terminal as a control, and the bytes can be recovered.
+ */
+static char *
+vis_name(const char *name)
+{
+	const unsigned char *s;
+	char *buf, *p;
+
+	if ((buf = malloc(strlen(name) * 4 + 1)) == NULL)
+		err(1, "malloc");
+	for (p = buf, s = (const unsigned char *)name; *s != '\0'; s++) {
+		if (*s == '\\') {
+			*p++ = '\\';
+			*p++ = '\\';
+		} else if (*s >= 0x20 && *s <= 0x7e)
+			*p++ = (char)*s;
+		else
+			p += sprintf(p, "\\%03o", *s);
+	}
+	*p = '\0';
+	return (buf);
+}
+
+/* "vmmctl: VERB NAME: the library's message", NAME escaped. */
+static void
+warn_name(const char *verb, const char *name, int error)
+{
+	char *vis;
+
+	vis = vis_name(name);
+	warnx("%s %s: %s", verb, vis, vmmctl_strerror(error));
+	free(vis);
+}
+
+/*
+ * A usage error about the argument arg: "VERB: WHAT 'ARG'" (verb
+ * nullable), arg escaped.
+ */
+static void
+usage_arg(const char *verb, const char *what, const char *arg)
+{
+	char *vis;
+
+	vis = vis_name(arg);
+	usage_error("%s%s%s '%s'", verb != NULL ? verb : "",
+	    verb != NULL ? ": " : "", what, vis);
+	free(vis);	/* not reached */
 }
 
 /* The root as the library resolves it, for messages. */
@@ -90,8 +158,8 @@ ctl_open(uint32_t flags)
 	int error;
 
 	if ((error = vmmctl_open(root, flags, &h)) != 0)
-		errx(EX_UNAVAILABLE, "cannot open %s/vmmctl: %s", root_shown(),
-		    vmmctl_strerror(error));
+		errx(EX_UNAVAILABLE, "cannot open %s/vmmctl: %s",
+		    vis_name(root_shown()), vmmctl_strerror(error));
 	return (h);
 }
 
@@ -107,7 +175,8 @@ names_start(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--") == 0)
 		return (2);
 	if (argc > 1 && argv[1][0] == '-')
-		usage();
+		usage_error("%s: unknown option '%s' (a name that starts "
+		    "with '-' follows '--')", argv[0], vis_name(argv[1]));
 	return (1);
 }
 
@@ -122,7 +191,7 @@ cmd_names(int argc, char **argv)
 	verb = argv[0];
 	first = names_start(argc, argv);
 	if (first >= argc)
-		usage();
+		usage_error("%s: no VM name", verb);
 	h = ctl_open(0);
 	rc = 0;
 	for (i = first; i < argc; i++) {
@@ -132,8 +201,7 @@ cmd_names(int argc, char **argv)
 		else
 			error = vmmctl_destroy(h, argv[i]);
 		if (error != 0) {
-			warnx("%s %s: %s", verb, argv[i],
-			    vmmctl_strerror(error));
+			warn_name(verb, argv[i], error);
 			rc = 1;
 		}
 	}
@@ -149,11 +217,12 @@ name_cmp(const void *a, const void *b)
 }
 
 /*
- * The length of the well-formed UTF-8 sequence at s (n bytes left), or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF.
+ * The length of the well-formed UTF-8 sequence at s (n bytes left), its
+ * code point in *cpp, or 0: no overlong forms, no surrogates, nothing
+ * above U+10FFFF.
  */
 static size_t
-utf8_len(const unsigned char *s, size_t n)
+utf8_len(const unsigned char *s, size_t n, unsigned int *cpp)
 {
 	size_t i, len;
 	unsigned int cp, min;
@@ -181,20 +250,35 @@ utf8_len(const unsigned char *s, size_t n)
 	}
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return (0);
+	*cpp = cp;
 	return (len);
 }
 
 /*
+ * Characters a terminal or an editor acts on rather than shows: the C1
+ * controls, the line and paragraph separators, and the bidirectional
+ * formatting characters (which reorder what follows them).
+ */
+static int
+json_hidden(unsigned int cp)
+{
+
+	return ((cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069));
+}
+
+/*
  * One JSON string.  VM names are bytes, JSON strings are Unicode: valid
- * UTF-8 is copied, control characters are escaped, and each byte that is
- * not part of valid UTF-8 becomes a lone surrogate \udc80-\udcff, as
- * Python's "surrogateescape" does, so no name is lost or confused with
- * another.
+ * UTF-8 is copied, control characters (and json_hidden() ones) are
+ * escaped as \uXXXX, the same characters, and each byte that is not part
+ * of valid UTF-8 becomes a lone surrogate \udc80-\udcff, as Python's
+ * "surrogateescape" does, so no name is lost or confused with another.
  */
 static void
 json_string(const char *name)
 {
 	const unsigned char *s;
+	unsigned int cp;
 	size_t len, n;
 
 	s = (const unsigned char *)name;
@@ -211,8 +295,11 @@ json_string(const char *name)
 			printf("\\u%04x", *s);
 		} else if (*s < 0x80) {
 			putchar(*s);
-		} else if ((len = utf8_len(s, n)) > 0) {
-			fwrite(s, 1, len, stdout);
+		} else if ((len = utf8_len(s, n, &cp)) > 0) {
+			if (json_hidden(cp))
+				printf("\\u%04x", cp);
+			else
+				fwrite(s, 1, len, stdout);
 			s += len;
 			n -= len;
 			continue;
@@ -252,15 +339,17 @@ static int
 cmd_list(int argc, char **argv)
 {
 	vmmctl_t *h;
-	char *buf, **names;
+	char *buf, **names, *vis;
 	size_t i, len, n, off;
 	int json;
 
 	json = 0;
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+	if (argc >= 2 && strcmp(argv[1], "--json") == 0)
 		json = 1;
-	else if (argc != 1)
-		usage();
+	else if (argc >= 2 && argv[1][0] == '-')
+		usage_arg("list", "unknown option", argv[1]);
+	if (argc > 1 + json)
+		usage_arg("list", "unexpected argument", argv[1 + json]);
 	h = ctl_open(0);
 	buf = list_fetch(h, &len);
 	(void)vmmctl_close(h);
@@ -282,8 +371,11 @@ cmd_list(int argc, char **argv)
 		}
 		puts("]");
 	} else {
-		for (i = 0; i < n; i++)
-			puts(names[i]);
+		for (i = 0; i < n; i++) {
+			vis = vis_name(names[i]);
+			puts(vis);
+			free(vis);
+		}
 	}
 	free(names);
 	free(buf);
@@ -332,7 +424,7 @@ run_sigset(sigset_t *set)
 		sigaddset(set, run_signals[i]);
 }
 
-/* In the child, after fork(2): never returns. */
+/* In the child, after fork(2), name escaped: never returns. */
 static void
 run_exec(vmmctl_t *h, const char *name, char **cmd, const sigset_t *omask)
 {
@@ -351,7 +443,7 @@ run_exec(vmmctl_t *h, const char *name, char **cmd, const sigset_t *omask)
 		_exit(EXIT_NOEXEC);
 	}
 	execvp(cmd[0], cmd);
-	warn("run %s: %s", name, cmd[0]);
+	warn("run %s: %s", name, vis_name(cmd[0]));
 	_exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND :
 	    EXIT_NOEXEC);
 }
@@ -368,25 +460,28 @@ cmd_run(int argc, char **argv)
 	sigset_t mask, omask;
 	vmmctl_t *h;
 	const char *name;
+	char *vname;
 	pid_t pid;
 	int error, first, status;
 	size_t i;
 
-	if (argc < 2 || argv[1][0] == '-')
-		usage();
-	name = argv[1];
-	first = 2;
+	/* run [--] name [--] command [arg ...] */
+	first = names_start(argc, argv);
+	if (first >= argc)
+		usage_error("run: no VM name");
+	name = argv[first++];
 	if (first < argc && strcmp(argv[first], "--") == 0)
 		first++;
 	if (first >= argc)
-		usage();
+		usage_arg("run", "no command for VM", name);
 
 	h = ctl_open(VMMCTL_OPEN_INHERIT);
 	if ((error = vmmctl_create(h, name, 0)) != 0) {
-		warnx("run %s: %s", name, vmmctl_strerror(error));
+		warn_name("run", name, error);
 		(void)vmmctl_close(h);
 		return (1);
 	}
+	name = vname = vis_name(name);	/* for the messages from here on */
 
 	/* No signal may come between fork and run_child being set. */
 	run_sigset(&mask);
@@ -401,6 +496,7 @@ cmd_run(int argc, char **argv)
 	if ((pid = fork()) == -1) {
 		warn("run %s: fork", name);
 		(void)vmmctl_close(h);
+		free(vname);
 		return (1);
 	}
 	if (pid == 0)
@@ -417,6 +513,7 @@ cmd_run(int argc, char **argv)
 	run_child = 0;
 
 	(void)vmmctl_close(h);
+	free(vname);
 	if (WIFSIGNALED(status))
 		return (EXIT_SIGBASE + WTERMSIG(status));
 	return (WEXITSTATUS(status));
@@ -427,9 +524,8 @@ cmd_version(int argc, char **argv)
 {
 	uint32_t v;
 
-	(void)argv;
 	if (argc != 1)
-		usage();
+		usage_arg("version", "unexpected argument", argv[1]);
 	v = vmmctl_version();
 	printf("library %u.%u.%u\n", (unsigned)(v >> 16),
 	    (unsigned)((v >> 8) & 0xff), (unsigned)(v & 0xff));
@@ -478,7 +574,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		usage_error("no command");
 	if (strcmp(argv[0], "help") == 0) {
 		usage_print(stdout);
 		return (0);
@@ -486,6 +582,6 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[0], cmds[i].name) == 0)
 			return (cmds[i].fn(argc, argv));
-	warnx("unknown command: %s", argv[0]);
-	usage();
+	usage_arg(NULL, "unknown command", argv[0]);
+	return (EX_USAGE);	/* not reached */
 }

@@ -46,18 +46,28 @@ struct vmmctl {
 	pid_t			chan_pid;
 	uint32_t		chan_id;
 	char			*root;	/* the directory holding vmmctl, vmm/ */
+	/*
+	 * The file is vmmctl-sim's device mode (FUSE): close(2) queues the
+	 * release, vmmctl_close() waits until the sim has served it.
+	 */
+	int			fuse;
 };
 
 /* The kernel's name rule (sys/kern/vmmctl_name.c, linked in). */
 int	vmmctl_kern_check_name(const char *name, size_t bufsize);
 
 /* vmmctl_ioctl.c */
+struct stat;
+int	vmmctl_dev_node(const char *path, int fd, const struct stat *st);
+char	*vmmctl_dev_root(int fd);
 int	vmmctl_dev_open(const char *path, int inherit, int *fdp);
 int	vmmctl_dev_probe(int fd);
+int	vmmctl_dev_sync(int fd);
 int	vmmctl_dev_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);
 
 /* vmmctl_sim.c */
-int	vmmctl_sim_connect(const char *path, int inherit, int *fdp);
+int	vmmctl_sim_connect(const char *root, const char *path, int inherit,
+	    int *fdp);
 void	vmmctl_sim_settle(const char *root);
 int	vmmctl_sim_probe(int fd, char **rootp);
 int	vmmctl_sim_ioctl(struct vmmctl *h, unsigned long cmd, void *arg);

@@ -9,6 +9,12 @@
  * answered as itself, as the kernel answers ioctls.
  */
 
+#ifdef __linux__
+#ifndef _GNU_SOURCE
+#define	_GNU_SOURCE	1	/* struct ucred, for SO_PEERCRED */
+#endif
+#endif
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -347,26 +353,138 @@ sim_socket(int inherit, int *fdp)
 }
 
 /*
- * Connect to the sim at path and open the file read-write.  connect(2)
- * without write permission on the socket fails with EACCES, the sim
- * answers EPERM to an open without write access: both are returned as is.
+ * The directory that holds the socket, opened once: its owner is the user
+ * trusted to serve the socket, and the connection goes through the same
+ * descriptor where the system allows it.  Search access is enough; the
+ * links of the path the caller gave are followed, as by any open(2).
  */
-int
-vmmctl_sim_connect(const char *path, int inherit, int *fdp)
+#if defined(O_PATH)
+#define	SIM_DIR_FLAGS	(O_PATH | O_DIRECTORY | O_CLOEXEC)
+#elif defined(O_SEARCH)
+#define	SIM_DIR_FLAGS	(O_SEARCH | O_DIRECTORY | O_CLOEXEC)
+#else
+#define	SIM_DIR_FLAGS	(O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
+
+static int
+sim_dir_open(const char *root, int *dfdp, uid_t *ownerp)
+{
+	struct stat st;
+	int dfd, error;
+
+	do
+		dfd = open(root, SIM_DIR_FLAGS);
+	while (dfd == -1 && errno == EINTR);
+	if (dfd == -1)
+		return (errno);
+	if (fstat(dfd, &st) == -1) {
+		error = errno;
+		(void)close(dfd);
+		return (error);
+	}
+	*dfdp = dfd;
+	*ownerp = st.st_uid;
+	return (0);
+}
+
+/*
+ * connect(2) to "vmmctl" in the directory dfd: FreeBSD's connectat(2), or
+ * on Linux the path through the descriptor in /proc/self/fd, so that no
+ * rename of a path component between the directory's fstat(2) and the
+ * connect can swap in another directory.  Elsewhere, and on Linux without
+ * /proc, the path itself (whose length the caller checked).
+ */
+static int
+sim_connect_dir(int fd, int dfd, const char *path)
 {
 	struct sockaddr_un sun;
-	uint32_t rlen;
-	int fd = -1, error, serr, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
+#if defined(__FreeBSD__)
+	(void)path;
+	(void)strcpy(sun.sun_path, "vmmctl");
+	return (connectat(dfd, fd, (struct sockaddr *)&sun, sizeof(sun)));
+#else
+#if defined(__linux__)
+	if (access("/proc/self/fd", X_OK) == 0) {
+		(void)snprintf(sun.sun_path, sizeof(sun.sun_path),
+		    "/proc/self/fd/%d/vmmctl", dfd);
+		return (connect(fd, (struct sockaddr *)&sun, sizeof(sun)));
+	}
+#else
+	(void)dfd;
+#endif
+	(void)strcpy(sun.sun_path, path);
+	return (connect(fd, (struct sockaddr *)&sun, sizeof(sun)));
+#endif
+}
+
+/* The effective uid of the process that listens on the socket fd. */
+static int
+sim_peer_uid(int fd, uid_t *uidp)
+{
+#if defined(SO_PEERCRED) && defined(__linux__)
+	struct ucred uc;
+	socklen_t len;
+
+	len = sizeof(uc);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return (errno);
+	*uidp = uc.uid;
+#else
+	gid_t gid;
+
+	/* FreeBSD, macOS, the other BSDs: LOCAL_PEERCRED underneath. */
+	if (getpeereid(fd, uidp, &gid) == -1)
+		return (errno);
+#endif
+	return (0);
+}
+
+/*
+ * Whoever may bind a name in a directory may listen there: in a shared
+ * (sticky, world-writable) one that is anyone.  A simulator runs as root
+ * or as the owner of its root directory; any other listener is refused
+ * before a byte is sent to it, with ECANCELED (vmmctl.h).
+ */
+static int
+sim_peer_check(int fd, uid_t owner)
+{
+	uid_t uid;
+	int error;
+
+	uid = (uid_t)-1;	/* no one */
+	if ((error = sim_peer_uid(fd, &uid)) != 0)
+		return (error);
+	if (uid != 0 && uid != owner)
+		return (ECANCELED);
+	return (0);
+}
+
+/*
+ * Connect to the sim at path, "<root>/vmmctl", check who serves it and
+ * open the file read-write.  connect(2) without write permission on the
+ * socket fails with EACCES, the sim answers EPERM to an open without write
+ * access: both are returned as is.
+ */
+int
+vmmctl_sim_connect(const char *root, const char *path, int inherit,
+    int *fdp)
+{
+	struct sockaddr_un sun;
+	uint32_t rlen;
+	uid_t owner;
+	int dfd = -1, fd = -1, error, serr, rc;
+
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return (ENAMETOOLONG);
-	strcpy(sun.sun_path, path);
-
-	if ((error = sim_socket(inherit, &fd)) != 0)
+	owner = 0;	/* root only, should it stay unset */
+	if ((error = sim_dir_open(root, &dfd, &owner)) != 0)
 		return (error);
-	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if ((error = sim_socket(inherit, &fd)) != 0)
+		goto fail;
+	rc = sim_connect_dir(fd, dfd, path);
 	/*
 	 * An interrupted connect goes on asynchronously and may not be
 	 * restarted: wait for it by polling its result.
@@ -396,6 +514,8 @@ vmmctl_sim_connect(const char *path, int inherit, int *fdp)
 	}
 	if (rc == -1)
 		goto fail_errno;
+	if ((error = sim_peer_check(fd, owner)) != 0)
+		goto fail;
 
 	error = sim_exchange(fd, VMMCTL_SIM_T_OPEN,
 	    VMMCTL_SIM_FREAD | VMMCTL_SIM_FWRITE, NULL, 0, NULL, 0, &rlen,
@@ -404,18 +524,21 @@ vmmctl_sim_connect(const char *path, int inherit, int *fdp)
 		error = serr == EPROTONOSUPPORT ? EPROTO : serr;
 	if (error != 0)
 		goto fail;
+	(void)close(dfd);
 	*fdp = fd;
 	return (0);
 fail_errno:
 	error = errno;
 fail:
-	(void)close(fd);
+	if (fd != -1)
+		(void)close(fd);
+	(void)close(dfd);
 	return (error);
 }
 
 /*
- * Is fd a SOCK_SEQPACKET socket connected to a vmmctl-sim?  Its peer must be bound
- * to "<root>/vmmctl"; *rootp gets a copy of <root>.  Nothing is sent: the
+ * Is fd a SOCK_SEQPACKET socket connected to a vmmctl-sim?  Its peer must
+ * be bound to "<root>/vmmctl"; *rootp gets a copy of <root>.  Nothing is sent: the
  * descriptor may be shared with another process that is mid-request.
  */
 int
@@ -541,10 +664,11 @@ vmmctl_sim_settle(const char *root)
 	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
 	int fd, n;
 
+
 	n = snprintf(path, sizeof(path), "%s%svmmctl", root,
 	    root[0] != '\0' && root[strlen(root) - 1] == '/' ? "" : "/");
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return;
-	if (vmmctl_sim_connect(path, 0, &fd) == 0)
+	if (vmmctl_sim_connect(root, path, 0, &fd) == 0)
 		(void)close(fd);
 }

@@ -32,7 +32,9 @@ static const struct vmmctl_msg vmmctl_msgs[] = {
 	{ ERANGE,	"Buffer too small for the VM list" },
 	{ ENODEV,	"Not a vmmctl control device" },
 	{ ECONNREFUSED,	"No vmmctl-sim listening on the control socket" },
-	{ EPROTO,	"vmmctl-sim protocol error, or a simulator of another "
+	{ ECANCELED,	"Refused: the control socket is served by neither "
+			"root nor the owner of its directory" },
+		{ EPROTO,	"vmmctl-sim protocol error, or a simulator of another "
 	    "protocol version" },
 	{ EPROTONOSUPPORT, "vmmctl-sim speaks another protocol version" },
 	{ EACCES,	"Permission denied: no write access to the control "

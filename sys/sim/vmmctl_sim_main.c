@@ -39,11 +39,14 @@ usage(FILE *fp)
 {
 
 	fprintf(fp,
-	    "usage: vmmctl-sim --root DIR [--jail NAME]... [--uid-limit N]\n"
+	    "usage: vmmctl-sim --root DIR [--fuse] [--jail NAME]... "
+	    "[--uid-limit N]\n"
 	    "                  [--pidfile FILE] [-d] [--help]\n"
 	    "\n"
 	    "Serves the kernel side of /dev/vmmctl on DIR/vmmctl.\n"
 	    "  --root DIR       the simulated /dev (created if missing)\n"
+	    "  --fuse           device mode: mount DIR (FUSE), vmmctl is a file\n"
+	    "                   answering ioctl(2) (exit 69 if unavailable)\n"
 	    "  --jail NAME      a jail (a/b nests): DIR/jails/NAME/vmmctl\n"
 	    "  --uid-limit N    at most N VMs per uid (default: no limit)\n"
 	    "  --pidfile FILE   write the pid once listening\n"
@@ -59,6 +62,7 @@ struct opts {
 	int		have_limit;
 	const char	*pidfile;
 	int		daemonize;
+	int		fuse;
 };
 
 static int
@@ -83,6 +87,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "jail",	required_argument,	NULL, 'j' },
 		{ "uid-limit",	required_argument,	NULL, 'u' },
 		{ "pidfile",	required_argument,	NULL, 'p' },
+		{ "fuse",	no_argument,		NULL, 'f' },
 		{ "daemon",	no_argument,		NULL, 'd' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
@@ -112,6 +117,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'd':
 			o->daemonize = 1;
+			break;
+		case 'f':
+			o->fuse = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -152,6 +160,14 @@ configure(const struct opts *o, struct vmmctl_sim **simp)
 	}
 	if (o->have_limit)
 		(void)vmmctl_sim_set_uid_limit(sim, (uint32_t)o->uid_limit);
+	/* Unavailable here, not misused: EX_UNAVAILABLE, for test skips. */
+	if (o->fuse && vmmctl_sim_set_fuse(sim, VMMCTL_SIM_FUSE |
+	    VMMCTL_SIM_FUSE_AUTO_UNMOUNT) != 0) {
+		fprintf(stderr, "vmmctl-sim: --fuse: %s\n",
+		    vmmctl_sim_error(sim));
+		vmmctl_sim_free(sim);
+		return (EX_UNAVAILABLE);
+	}
 	*simp = sim;
 	return (0);
 }

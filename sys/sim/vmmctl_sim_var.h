@@ -3,9 +3,10 @@
  *
  * The simulator's internals, shared by the host (vmmctl_sim_host.c: the
  * kernel core, its OS hooks, the nodes, the public API), the root
- * (vmmctl_sim_root.c: checks, lock, views' directories) and the transport
- * (vmmctl_sim_sock.c: endpoints, connections, frames, the serving loop).
- * Not installed; not an API.
+ * (vmmctl_sim_root.c: checks, lock, views' directories) and the transports
+ * (vmmctl_sim_sock.c: endpoints, connections, requests, the serving loop,
+ * with vmmctl_sim_chan.c, the reply channels; vmmctl_sim_fuse.c: the
+ * device mode, a FUSE file system at the root).  Not installed; not an API.
  */
 
 #ifndef _VMMCTL_SIM_VAR_H_
@@ -97,6 +98,9 @@ struct vmmctl_sim {
 	struct vmmctl_os	os;
 	struct vmmctl_kern	*kern;
 	pthread_mutex_t		klock;		/* the core's lock */
+	pthread_cond_t		kwake;		/* its sleep/wakeup */
+	pthread_t		klock_owner;	/* valid while klock_held */
+	int			klock_held;
 	struct sim_ep		*eps;		/* [0] is the host */
 	size_t			neps;
 	struct sim_conn		**conns;
@@ -106,6 +110,9 @@ struct vmmctl_sim {
 	int			spare_fd;	/* for EMFILE on accept */
 	size_t			conn_cap;	/* open files per uid */
 	int			wake[2];	/* vmmctl_sim_stop() writes */
+	int			fuse;		/* device mode: FUSE transport */
+	int			fuse_auto_unmount; /* fusermount3 on death */
+	struct sim_fuse		*fz;		/* its state (vmmctl_sim_fuse.c) */
 	pthread_t		thread;
 	int			threaded;	/* thread is to be joined */
 	char			err[512];
@@ -137,5 +144,21 @@ int	sim_sock_adopt(struct vmmctl_sim *sim, int fd,
 int	sim_sock_round(struct vmmctl_sim *sim, int timeout);
 int	sim_sock_serve(struct vmmctl_sim *sim);
 void	sim_sock_close(struct vmmctl_sim *sim);
+
+/*
+ * vmmctl_sim_fuse.c: the device-mode transport.  Without libfuse3 (built
+ * without VMMCTL_SIM_HAVE_FUSE) supported() is 0 and the rest says ENOTSUP.
+ */
+struct sim_fuse;
+int	sim_fuse_supported(void);
+int	sim_fuse_usable(char *why, size_t size);
+int	sim_fuse_unstale(struct vmmctl_sim *sim);
+int	sim_fuse_mount(struct vmmctl_sim *sim);
+int	sim_fuse_serve(struct vmmctl_sim *sim);
+void	sim_fuse_close(struct vmmctl_sim *sim);
+void	sim_fuse_free(struct vmmctl_sim *sim);
+int	sim_fuse_publish(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm);
+void	sim_fuse_unpublish(struct vmmctl_sim *sim,
+	    const struct vmmctl_kvm *vm);
 
 #endif /* !_VMMCTL_SIM_VAR_H_ */

@@ -58,7 +58,18 @@ ATF_TC_BODY(check_name_rules, tc)
 	REQUIRE_OK(vmmctl_check_name("..."));
 	REQUIRE_OK(vmmctl_check_name(".hidden"));
 	REQUIRE_OK(vmmctl_check_name("guest-0_1.x"));
-	REQUIRE_OK(vmmctl_check_name("with space"));
+	/* What devfs refuses (the kernel's create check 9): spaces and '"'. */
+	REQUIRE_ERR(vmmctl_check_name("with space"), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name(" "), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name("a\tb"), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name("a\nb"), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name("a\vb"), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name("a\fb"), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name("a\rb"), EINVAL);
+	REQUIRE_ERR(vmmctl_check_name("say\"hi\""), EINVAL);
+	/* Other bytes are the kernel's to take, UTF-8 included. */
+	REQUIRE_OK(vmmctl_check_name("caf\xc3\xa9"));
+	REQUIRE_OK(vmmctl_check_name("it's"));
 
 	memset(name, 'x', sizeof(name));
 	name[VMMCTL_NAME_MAX] = '\0';		/* exactly 229 bytes */

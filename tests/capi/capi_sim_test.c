@@ -11,9 +11,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -475,11 +477,20 @@ ATF_TC_BODY(ioctl_raw, tc)
 	vc_init(&vc, "r1", VMMCTL_CREATE_DESTROY_ON_CLOSE);
 	vc.reserved[14] = 1;
 	REQUIRE_ERR(vmmctl_ioctl(h, VMMCTL_VM_CREATE, &vc), EINVAL);
-	/* An unterminated name is refused, not truncated. */
+	/* Not copied back on error. */
+	vc_init(&vc, "r1", 0x2);
+	vc.name[VM_MAX_NAMELEN] = 'u';
+	REQUIRE_ERR(vmmctl_ioctl(h, VMMCTL_VM_CREATE, &vc), EINVAL);
+	ATF_CHECK_EQ(vc.name[VM_MAX_NAMELEN], 'u');
+	/*
+	 * The raw path is the kernel's: an unterminated name is cut at 229
+	 * bytes (create check 1), and comes back cut.
+	 */
 	vc_init(&vc, "", VMMCTL_CREATE_DESTROY_ON_CLOSE);
 	memset(vc.name, 'u', sizeof(vc.name));
-	REQUIRE_ERR(vmmctl_ioctl(h, VMMCTL_VM_CREATE, &vc), EINVAL);
-	ATF_CHECK_EQ(vc.name[0], 'u');	/* not copied back on error */
+	REQUIRE_OK(vmmctl_ioctl(h, VMMCTL_VM_CREATE, &vc));
+	ATF_CHECK_EQ(vc.name[VM_MAX_NAMELEN], '\0');
+	ATF_CHECK(listed(h, vc.name));
 
 	memset(&vd, 0, sizeof(vd));
 	strcpy(vd.name, "raw");
@@ -808,6 +819,19 @@ ATF_TC_BODY(uid_limit, tc)
  * Every request on a handle whose sim died fails with the connection's
  * error: list and vm_open too, not an empty list or stale nodes.
  */
+/* The error of a request after the sim went away, in either mode. */
+static int
+gone_error(int error)
+{
+
+	/*
+	 * Device mode: the kernel aborted the FUSE connection (ENOTCONN;
+	 * ECONNABORTED for a request caught in flight).
+	 */
+	return (error == EPIPE || error == ECONNRESET || error == EIO ||
+	    (capi_fuse && (error == ENOTCONN || error == ECONNABORTED)));
+}
+
 static void
 check_gone(vmmctl_t *h, const char *name, int open_first)
 {
@@ -819,16 +843,16 @@ check_gone(vmmctl_t *h, const char *name, int open_first)
 		if ((i == 0) == (open_first != 0)) {
 			fd = -1;
 			error = vmmctl_vm_open(h, name, &fd);
-			ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
-			    error == EIO, "vm_open(%s) after the sim died: "
+			ATF_CHECK_MSG(gone_error(error), "vm_open(%s) after "
+			    "the sim died: "
 			    "%d (%s)", name, error, vmmctl_strerror(error));
 			ATF_CHECK_EQ(fd, -1);
 			continue;
 		}
 		len = 12345;
 		error = vmmctl_list(h, buf, sizeof(buf), &len);
-		ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
-		    error == EIO, "list after the sim died: %d (%s), %zu bytes",
+		ATF_CHECK_MSG(gone_error(error), "list after the sim died: "
+		    "%d (%s), %zu bytes",
 		    error, vmmctl_strerror(error), len);
 		ATF_CHECK_EQ(len, 12345);
 	}
@@ -852,16 +876,17 @@ ATF_TC_BODY(sim_gone, tc)
 	ATF_REQUIRE(signal(SIGPIPE, SIG_DFL) != SIG_ERR);
 	for (i = 0; i < 3; i++) {
 		error = vmmctl_create(h, "late", 0);
-		ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
-		    error == EIO, "create after the sim died: %d (%s)",
-		    error, vmmctl_strerror(error));
+		ATF_CHECK_MSG(gone_error(error), "create after the sim died: "
+		    "%d (%s)", error, vmmctl_strerror(error));
 		error = vmmctl_destroy(h, "orphan");
-		ATF_CHECK_MSG(error == EPIPE || error == ECONNRESET ||
-		    error == EIO, "destroy after the sim died: %d (%s)",
-		    error, vmmctl_strerror(error));
+		ATF_CHECK_MSG(gone_error(error), "destroy after the sim died: "
+		    "%d (%s)", error, vmmctl_strerror(error));
 		check_gone(h, "orphan", i % 2);
 	}
-	REQUIRE_OK(vmmctl_close(h));
+	/* close(2) of a file whose FUSE server is gone may say EIO. */
+	error = vmmctl_close(h);
+	ATF_CHECK_MSG(error == 0 || (ts.fuse && error == EIO),
+	    "close after the sim died: %d", error);
 	/* And no simulator at all now. */
 	error = vmmctl_open(root, 0, &h);
 	ATF_CHECK_MSG(error == ENOENT || error == ECONNREFUSED,
@@ -892,7 +917,8 @@ ATF_TC_BODY(sim_killed, tc)
 		sim_kill(&ts);
 		ATF_REQUIRE(testsim_path(&ts, "vmm/stale", path,
 		    sizeof(path)) == 0);
-		ATF_REQUIRE_MSG(access(path, F_OK) == 0,
+		/* Device mode: the nodes went with the mount. */
+		ATF_REQUIRE_MSG(ts.fuse || access(path, F_OK) == 0,
 		    "%s: the node of the dead sim is gone", path);
 		check_gone(h, "stale", 0);
 		check_gone(h2, "stale", 1);
@@ -975,6 +1001,145 @@ ATF_TC_BODY(unprivileged, tc)
 	st = run_unprivileged(ts.root, unpriv_body, &u);
 	ATF_CHECK_MSG(st == 0, "open without write access: status %d", st);
 	REQUIRE_OK(vmmctl_destroy(h, "rootvm"));
+	REQUIRE_OK(vmmctl_close(h));
+	sim_stop(&ts);
+}
+
+/* ---- who serves the socket (root only: other uids listen) ----------- */
+
+#define	IMPOSTOR_UID	65534
+#define	IMPOSTOR_ROUNDS	3
+
+/*
+ * Uid 65534 listens on <dir>/vmmctl and answers every request with
+ * success, as a sim would; exits with the number of connections that sent
+ * it anything (0: the library refused before its first byte).
+ */
+static void
+impostor_serve(const char *dir, int ready)
+{
+	struct vmmctl_sim_hdr hdr;
+	struct sockaddr_un sun;
+	int cfd, chan, got, i, lfd;
+
+	/* Not for ever should the test die before its last connection. */
+	(void)alarm(60);
+	if (setgroups(0, NULL) == -1 || setgid(IMPOSTOR_UID) == -1 ||
+	    setuid(IMPOSTOR_UID) == -1)
+		_exit(100);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", dir);
+	if ((lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, IMPOSTOR_ROUNDS) == -1)
+		_exit(101);
+	if (write(ready, "r", 1) != 1)
+		_exit(102);
+	(void)close(ready);
+	for (got = 0, i = 0; i < IMPOSTOR_ROUNDS; i++) {
+		if ((cfd = accept(lfd, NULL, NULL)) == -1)
+			_exit(103);
+		while (fake_recv(cfd, &hdr, &chan) == 0) {
+			got += hdr.magic == VMMCTL_SIM_MAGIC;
+			hdr.type = VMMCTL_SIM_T_REPLY;
+			hdr.error = 0;
+			hdr.len = 0;
+			(void)send(chan, &hdr, sizeof(hdr), 0);
+			(void)close(chan);
+		}
+		(void)close(cfd);
+	}
+	(void)unlink(sun.sun_path);
+	_exit(got);
+}
+
+/*
+ * A shared, sticky, world-writable directory (a /tmp): uid 65534 binds
+ * <dir>/vmmctl first.  Root's library refuses it, ECANCELED, and sends
+ * it nothing; a sim of root's own is trusted as before.
+ */
+ATF_TC_WITHOUT_HEAD(peer_impostor);
+ATF_TC_BODY(peer_impostor, tc)
+{
+	char dir[64], c;
+	struct testsim ts;
+	vmmctl_t *h;
+	pid_t pid;
+	int e, i, p[2], status;
+
+	if (capi_fuse)
+		atf_tc_skip("the socket transport's check: capi_sim_test");
+	if (!is_root())
+		atf_tc_skip("needs root: the listener is another uid");
+	tmpdir_make(dir, sizeof(dir));
+	ATF_REQUIRE(chmod(dir, 01777) == 0);
+	ATF_REQUIRE(pipe(p) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		(void)close(p[0]);
+		impostor_serve(dir, p[1]);
+	}
+	(void)close(p[1]);
+	ATF_REQUIRE_MSG(read(p[0], &c, 1) == 1, "the impostor did not start");
+	(void)close(p[0]);
+	for (i = 0; i < IMPOSTOR_ROUNDS; i++) {
+		h = NULL;
+		e = vmmctl_open(dir, 0, &h);
+		ATF_CHECK_MSG(e == ECANCELED, "open: %d (%s)", e,
+		    vmmctl_strerror(e));
+		if (e == 0)
+			(void)vmmctl_close(h);	/* the impostor goes on */
+	}
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) < 100,
+	    "impostor status %#x", status);
+	ATF_CHECK_MSG(WEXITSTATUS(status) == 0,
+	    "the library sent requests to the impostor on %d connections",
+	    WEXITSTATUS(status));
+	ATF_CHECK(strstr(vmmctl_strerror(ECANCELED),
+	    "neither root nor the owner of its directory") != NULL);
+
+	/* Root's own sim, in a directory root owns: trusted. */
+	sim_start(&ts, NULL);
+	h = open_ok(ts.root, 0);
+	REQUIRE_OK(vmmctl_create(h, "rootsim", 0));
+	ATF_CHECK(listed(h, "rootsim"));
+	REQUIRE_OK(vmmctl_close(h));
+	sim_stop(&ts);
+}
+
+/*
+ * A sim run by an ordinary user under a root that user owns: trusted by
+ * root's library.  The same sim in a directory that someone else owns
+ * (chown'd under it) is refused; trusted again once the owner is back.
+ */
+ATF_TC_WITHOUT_HEAD(peer_user_sim);
+ATF_TC_BODY(peer_user_sim, tc)
+{
+	struct testsim ts;
+	vmmctl_t *h;
+
+	if (capi_fuse)
+		atf_tc_skip("the socket transport's check: capi_sim_test");
+	if (!is_root())
+		atf_tc_skip("needs root to run a sim as uid 65534");
+	sim_start_as(&ts, IMPOSTOR_UID);
+	h = open_ok(ts.root, 0);
+	REQUIRE_OK(vmmctl_create(h, "usersim", 0));
+	ATF_CHECK(listed(h, "usersim"));
+	REQUIRE_OK(vmmctl_close(h));
+
+	ATF_REQUIRE(chown(ts.root, IMPOSTOR_UID - 1, IMPOSTOR_UID - 1) == 0);
+	h = NULL;
+	REQUIRE_ERR(vmmctl_open(ts.root, 0, &h), ECANCELED);
+	ATF_CHECK(h == NULL);
+	ATF_REQUIRE(chown(ts.root, 0, 0) == 0);
+	REQUIRE_ERR(vmmctl_open(ts.root, 0, &h), ECANCELED);
+
+	ATF_REQUIRE(chown(ts.root, IMPOSTOR_UID, IMPOSTOR_UID) == 0);
+	h = open_ok(ts.root, 0);
+	ATF_CHECK(!listed(h, "usersim"));
 	REQUIRE_OK(vmmctl_close(h));
 	sim_stop(&ts);
 }
@@ -1214,6 +1379,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sim_gone);
 	ATF_TP_ADD_TC(tp, sim_killed);
 	ATF_TP_ADD_TC(tp, unprivileged);
+	ATF_TP_ADD_TC(tp, peer_impostor);
+	ATF_TP_ADD_TC(tp, peer_user_sim);
 	ATF_TP_ADD_TC(tp, exec_inherit_adopt);
 	ATF_TP_ADD_TC(tp, eintr);
 	ATF_TP_ADD_TC(tp, threads);

@@ -64,14 +64,31 @@ cleanup_register(void)
 	}
 }
 
+/*
+ * The programs built with CAPI_FUSE=1 (capi_*_fuse_test) run every case
+ * against the sim's device mode: the library's character-device
+ * (ioctl) transport.  Each case says which transport it ran.
+ */
+#ifndef CAPI_FUSE
+#define	CAPI_FUSE	0
+#endif
+const int	capi_fuse = CAPI_FUSE;
+
 void
 sim_start(struct testsim *ts, const char *const *extra)
 {
+	char why[256];
 	int error, i;
 
 	cleanup_register();
-	error = testsim_start(ts, extra);
+	if (CAPI_FUSE && testsim_fuse_unusable(why, sizeof(why)) != 0)
+		atf_tc_skip("%s", why);
+	error = testsim_start_mode(ts, extra, CAPI_FUSE);
+	if (error == EOPNOTSUPP)
+		atf_tc_skip("vmmctl-sim --fuse: device mode unavailable here "
+		    "(its message is above)");
 	ATF_REQUIRE_MSG(error == 0, "testsim_start: %s", strerror(error));
+	printf("transport: %s\n", testsim_transport(ts));
 	for (i = 0; i < CLEANUP_MAX; i++)
 		if (cleanup_sims[i].pid <= 0) {
 			cleanup_sims[i] = *ts;
@@ -91,6 +108,87 @@ sim_stop(struct testsim *ts)
 	ATF_CHECK_EQ(testsim_stop(ts), 0);
 }
 
+/* A copy of the file src at dst, mode 0755. */
+static void
+copy_exec(const char *src, const char *dst)
+{
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	ATF_REQUIRE_MSG((in = open(src, O_RDONLY)) != -1, "%s", src);
+	ATF_REQUIRE((out = open(dst, O_WRONLY | O_CREAT | O_EXCL, 0755)) != -1);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ATF_REQUIRE(write(out, buf, (size_t)n) == n);
+	ATF_REQUIRE(n == 0);
+	ATF_REQUIRE(fchmod(out, 0755) == 0);
+	ATF_REQUIRE(close(out) == 0);
+	(void)close(in);
+}
+
+/* 1 when <root>/vmmctl accepts a connection. */
+static int
+sim_listens(const char *root)
+{
+	struct sockaddr_un sun;
+	int fd, ok;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl", root);
+	ATF_REQUIRE((fd = socket(AF_UNIX, SOCK_SEQPACKET, 0)) != -1);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	(void)close(fd);
+	return (ok);
+}
+
+void
+sim_start_as(struct testsim *ts, uid_t uid)
+{
+	struct timespec ms10 = { 0, 10000000L };
+	char bindir[64], bin[96];
+	pid_t pid;
+	int fd, i, status;
+
+	/* uid may not reach the build tree: it runs a copy of its own. */
+	tmpdir_make(bindir, sizeof(bindir));
+	ATF_REQUIRE(chmod(bindir, 0755) == 0);
+	(void)snprintf(bin, sizeof(bin), "%s/vmmctl-sim", bindir);
+	copy_exec(testsim_binary(), bin);
+	(void)strcpy(ts->root, "/tmp/vmc.XXXXXX");
+	ATF_REQUIRE(mkdtemp(ts->root) != NULL);
+	ATF_REQUIRE(chown(ts->root, uid, (gid_t)uid) == 0);
+	ATF_REQUIRE(chmod(ts->root, 0755) == 0);
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_RDONLY)) != -1)
+			(void)dup2(fd, STDIN_FILENO);
+		if (setgroups(0, NULL) == -1 || setgid((gid_t)uid) == -1 ||
+		    setuid(uid) == -1)
+			_exit(126);
+		(void)execl(bin, "vmmctl-sim", "--root", ts->root, (char *)NULL);
+		_exit(127);
+	}
+	ts->pid = pid;
+	for (i = 0; i < CLEANUP_MAX; i++)
+		if (cleanup_sims[i].pid == 0) {
+			cleanup_sims[i] = *ts;
+			break;
+		}
+	for (i = 0; i < 1000 && !sim_listens(ts->root); i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			ts->pid = -1;
+			atf_tc_fail("vmmctl-sim as uid %u exited during start-up "
+			    "(status %#x)", (unsigned)uid, status);
+		}
+		(void)nanosleep(&ms10, NULL);
+	}
+	ATF_REQUIRE_MSG(i < 1000, "vmmctl-sim as uid %u not ready after 10 s",
+	    (unsigned)uid);
+}
+
 void
 sim_kill(struct testsim *ts)
 {
@@ -106,13 +204,22 @@ sim_kill(struct testsim *ts)
 	ts->pid = -1;
 }
 
+/*
+ * Every handle is checked to be the transport the program runs: a socket,
+ * or (device mode) a regular file of a FUSE mount answering ioctl(2).
+ */
 vmmctl_t *
 open_ok(const char *root, uint32_t flags)
 {
+	struct stat st;
 	vmmctl_t *h = NULL;
 
 	REQUIRE_OK(vmmctl_open(root, flags, &h));
 	ATF_REQUIRE(h != NULL);
+	ATF_REQUIRE(fstat(vmmctl_fd(h), &st) == 0);
+	ATF_REQUIRE_MSG(CAPI_FUSE ? S_ISREG(st.st_mode) : S_ISSOCK(st.st_mode),
+	    "the handle's descriptor is not the %s transport's (mode %o)",
+	    CAPI_FUSE ? "ioctl" : "socket", (unsigned)st.st_mode);
 	return (h);
 }
 

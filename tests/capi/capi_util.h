@@ -12,6 +12,7 @@
 
 #include "vmmctl.h"
 #include "testsim.h"
+#include "vmmctl_sim_proto.h"
 
 /* ATF_REQUIRE_EQ_MSG for errno values, naming both. */
 #define	REQUIRE_ERR(expr, want) do {					\
@@ -23,10 +24,18 @@
 
 #define	REQUIRE_OK(expr)	REQUIRE_ERR(expr, 0)
 
+/* 1 in the device-mode programs (capi_*_fuse_test), else 0. */
+extern const int capi_fuse;
+
 /* Start a simulator under its own root; extra may be NULL. */
 void	sim_start(struct testsim *ts, const char *const *extra);
 /* SIGTERM (unless killed), then remove the root. */
 void	sim_stop(struct testsim *ts);
+/*
+ * Start a simulator as uid (gid the same number) under a root it owns: a
+ * copy of the binary in a 0755 directory of its own.  Needs root.
+ */
+void	sim_start_as(struct testsim *ts, uid_t uid);
 /* SIGKILL: the root stays as the sim left it, until sim_stop(). */
 void	sim_kill(struct testsim *ts);
 

@@ -29,6 +29,9 @@ sim_case list_empty "list and list --json with no VMs"
 sim_case list_novmm "list with no ROOT/vmm (FreeBSD: no VM yet) is empty"
 sim_case list_sorted "list is sorted by bytes"
 sim_case list_json "list --json is valid JSON for any byte in a name"
+sim_case list_escaped "list: one line per VM, every byte but printable ASCII escaped, invertible"
+sim_case message_escaped "names in messages are escaped as in list"
+sim_case run_dash_name "run -- -x -- cmd makes a VM named -x; run -x is a usage error"
 sim_case run_visible "run: the VM exists during the command, not after"
 sim_case run_close_complete "run: once it returns, the VM's node is gone (1,000 rounds)"
 sim_case run_status "run: the command's exit status is vmmctl's"
@@ -181,33 +184,149 @@ list_sorted_body()
 	testsim_stop
 }
 
+# Entries FreeBSD's devfs never has (whitespace in a name), put into
+# ROOT/vmm directly: list must not rely on the kernel's name rules.  They
+# go before the sim stops (its clean-up removes only what it made).
+vmm_entries()
+{
+	for _n in "$@"; do
+		: >"$TESTSIM_ROOT/vmm/$_n" || atf_fail "cannot make vmm/$_n"
+	done
+}
+vmm_entries_rm()
+{
+	for _n in "$@"; do
+		rm -f "$TESTSIM_ROOT/vmm/$_n"
+	done
+}
+
 list_json_body()
 {
 	testsim_start
-	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create plain 'q"uote' \
-	    'back\slash' "$(printf 'nl\nx')" "$(printf 'tab\tx')" \
-	    "$(printf 'ctl\001x')" "$(printf 'del\177x')" \
+	# '"' and white space are refused up front (devfs would refuse
+	# them): those come as entries of vmm/.
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create plain \
+	    'back\slash' "$(printf 'ctl\001x')" "$(printf 'del\177x')" \
+	    "$(printf 'esc\033[2Jx')" "$(printf 'us\037x')" \
 	    "$(printf 'hi\377x')" "$(printf 'utf\303\251')" \
-	    "$(printf 'bad\303x')" "$(printf 'sur\355\240\200')"
+	    "$(printf 'bad\303x')" "$(printf 'sur\355\240\200')" \
+	    "$(printf 'c1\302\233x')" "$(printf 'bidi\342\200\256x')" \
+	    "$(printf 'ls\342\200\250x')"
+	vmm_entries 'q"uote' "$(printf 'nl\nx')" "$(printf 'tab\tx')"
 	"$V" -r "$TESTSIM_ROOT" list --json >out.json ||
 	    atf_fail "list --json failed"
+	vmm_entries_rm 'q"uote' "$(printf 'nl\nx')" "$(printf 'tab\tx')"
 	cat out.json
-	# Valid JSON; names as bytes (invalid UTF-8 bytes come back as lone
-	# surrogates, like Python's surrogateescape); byte-sorted.
+	# Valid JSON, one line, and nothing a terminal acts on; names as
+	# bytes (invalid UTF-8 bytes come back as lone surrogates, like
+	# Python's surrogateescape); byte-sorted.
 	atf_check -s exit:0 -o inline:"ok\n" python3 -c '
 import json, sys
 with open("out.json", "rb") as f:
     raw = f.read()
-raw.decode("utf-8")    # the output itself is valid UTF-8
+text = raw.decode("utf-8")    # the output itself is valid UTF-8
+assert text.endswith("]\n") and text.count("\n") == 1, text
+hidden = [c for c in text[:-1] if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f
+          or c in "\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+          or 0x2066 <= ord(c) <= 0x2069]
+assert not hidden, hidden
 names = json.loads(raw)
 got = [n.encode("utf-8", "surrogateescape") for n in names]
 want = [b"plain", b"q\"uote", b"back\\slash", b"nl\nx", b"tab\tx",
-        b"ctl\x01x", b"del\x7fx", b"hi\xffx", b"utf\xc3\xa9",
-        b"bad\xc3x", b"sur\xed\xa0\x80"]
+        b"ctl\x01x", b"del\x7fx", b"esc\x1b[2Jx", b"us\x1fx", b"hi\xffx",
+        b"utf\xc3\xa9", b"bad\xc3x", b"sur\xed\xa0\x80", b"c1\xc2\x9bx",
+        b"bidi\xe2\x80\xaex", b"ls\xe2\x80\xa8x"]
 assert got == sorted(want), (got, sorted(want))
-assert "\\u00e9" not in raw.decode() and "\u00e9" in names[-1], names
+assert "\\u00e9" not in text and "\u00e9" in names[-1], names
+for esc in ("\\u009b", "\\u202e", "\\u2028", "\\u001b"):
+    assert esc in text, esc
 print("ok")
 '
+	testsim_stop
+}
+
+list_escaped_body()
+{
+	testsim_start
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create -- plain \
+	    "$(printf 'esc\033[31mred')" "$(printf 'ctl\001x')" \
+	    "$(printf 'del\177x')" "$(printf 'hi\377x')" \
+	    "$(printf 'utf\303\251')" 'back\slash' "$(printf 'c1\302\233x')" \
+	    '-dash' '\012'
+	vmm_entries "$(printf 'nl\nfake-vm')" "$(printf 'tab\tx')" \
+	    "$(printf 'cr\rx')" 'sp ace'
+	"$V" -r "$TESTSIM_ROOT" list >out
+	rc=$?
+	vmm_entries_rm "$(printf 'nl\nfake-vm')" "$(printf 'tab\tx')" \
+	    "$(printf 'cr\rx')" 'sp ace'
+	[ "$rc" -eq 0 ] || atf_fail "list exited $rc"
+	# Byte-sorted; printable ASCII as is, "\" doubled, the rest \ooo.
+	printf '%s\n' '-dash' '\\012' 'back\\slash' 'c1\302\233x' \
+	    'cr\015x' 'ctl\001x' 'del\177x' 'esc\033[31mred' 'hi\377x' \
+	    'nl\012fake-vm' 'plain' 'sp ace' 'tab\011x' 'utf\303\251' \
+	    >expected
+	atf_check -o file:expected cat out
+	# Only printable ASCII and newlines; one line per VM, and each line
+	# decodes back to its name.
+	atf_check -s exit:0 -o inline:"ok\n" python3 -c '
+import codecs
+with open("out", "rb") as f:
+    raw = f.read()
+assert all(0x20 <= b <= 0x7e or b == 0x0a for b in raw), raw
+lines = raw.split(b"\n")
+assert lines[-1] == b"", raw
+got = [codecs.escape_decode(l)[0] for l in lines[:-1]]
+want = [b"plain", b"esc\x1b[31mred", b"ctl\x01x", b"del\x7fx", b"hi\xffx",
+        b"utf\xc3\xa9", b"back\\slash", b"c1\xc2\x9bx", b"-dash",
+        b"\\012", b"sp ace", b"nl\nfake-vm", b"tab\tx", b"cr\rx"]
+assert got == sorted(want), (got, sorted(want))
+print("ok")
+'
+	testsim_stop
+}
+
+# The message for a bad name shows it escaped (the name is the caller's).
+message_escaped_body()
+{
+	testsim_start
+	"$V" -r "$TESTSIM_ROOT" create "$(printf 'a/\033[2J')" 2>err
+	[ $? -eq 1 ] || atf_fail "create of a bad name did not exit 1"
+	printf '%s\n' 'vmmctl: create a/\033[2J: Invalid VM name or argument' \
+	    >expected
+	atf_check -o file:expected cat err
+	"$V" -r "$TESTSIM_ROOT" destroy 'no\such' "$(printf 'e\033x')" 2>err
+	[ $? -eq 1 ] || atf_fail "destroy of missing VMs did not exit 1"
+	atf_check -o match:'^vmmctl: destroy no\\\\such: No such VM' \
+	    -o match:'^vmmctl: destroy e\\033x: No such VM' cat err
+	atf_check -o inline:"2\n" wc -l <err
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create "$(printf 'e\033x')"
+	"$V" -r "$TESTSIM_ROOT" run "$(printf 'e\033x')" -- true 2>err
+	[ $? -eq 1 ] || atf_fail "run of a taken name did not exit 1"
+	printf '%s\n' 'vmmctl: run e\033x: VM name already in use' >expected
+	atf_check -o file:expected cat err
+	testsim_stop
+	# The root too.
+	"$V" -r "$(printf '/nonexistent/\033x')" list 2>err
+	[ $? -eq 69 ] || atf_fail "list under a missing root did not exit 69"
+	atf_check -o match:'^vmmctl: cannot open /nonexistent/\\033x/vmmctl: ' \
+	    cat err
+}
+
+run_dash_name_body()
+{
+	testsim_start
+	atf_check -s exit:0 -o inline:"-x\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run -- -x -- "$V" list
+	# The second "--" may go when the command does not start with '-'.
+	atf_check -s exit:0 -o inline:"-y\n" -e empty \
+	    "$V" -r "$TESTSIM_ROOT" run -- -y "$V" list
+	# A name that starts with '-' without "--" is an unknown option.
+	atf_check -s exit:64 -o empty \
+	    -e match:"^vmmctl: run: unknown option '-x' \(a name that starts with '-' follows '--'\)$" \
+	    -e match:"^usage: vmmctl" \
+	    "$V" -r "$TESTSIM_ROOT" run -x -- touch ran
+	[ ! -e ran ] || atf_fail "the command ran"
+	expect_names ""
 	testsim_stop
 }
 
@@ -421,8 +540,8 @@ help_body()
 {
 	for opt in -h --help help; do
 		atf_check -s exit:0 -o save:help.out -e empty "$V" $opt
-		for w in "usage: vmmctl" create destroy "list \[--json\]" \
-		    "run name -- command" version "-r root" VMMCTL_ROOT \
+		for w in "usage: vmmctl" "create \[--\] name" "destroy \[--\] name" \
+		    "list \[--json\]" "run \[--\] name -- command" version "-r root" VMMCTL_ROOT \
 		    VMMCTL_FD "64 usage" "69 control device" "126/127"; do
 			grep -q -- "$w" help.out || atf_fail "$opt: no '$w'"
 		done
@@ -434,22 +553,36 @@ usage_head()
 {
 	atf_set descr "bad usage exits 64 with the usage on stderr"
 }
+# Bad usage: what was wrong (pattern $1), then the usage; exit 64.
+usage_is()
+{
+	_want=$1
+	shift
+	atf_check -s exit:64 -o empty -e match:"$_want" -e match:"^usage: vmmctl" \
+	    "$V" "$@"
+}
+
 usage_body()
 {
-	atf_check -s exit:64 -o empty -e match:"^usage: vmmctl" "$V"
-	atf_check -s exit:64 -o empty -e match:"unknown command: frob" "$V" frob
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" -x list
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" -r
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" create
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" create --
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" create -f vm0
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" destroy
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" list extra
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" list --xml
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run vm0
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" run vm0 --
-	atf_check -s exit:64 -o empty -e match:"^usage:" "$V" version 2
+	usage_is "^vmmctl: no command$"
+	usage_is "^vmmctl: unknown command 'frob'$" frob
+	usage_is "^vmmctl: unknown command 'fr\\\\033ob'$" "$(printf 'fr\033ob')"
+	usage_is "invalid option -- 'x'" -x list
+	usage_is "requires an argument -- 'r'" -r
+	usage_is "^vmmctl: create: no VM name$" create
+	usage_is "^vmmctl: create: no VM name$" create --
+	usage_is "^vmmctl: create: unknown option '-f' \(a name that" create -f vm0
+	usage_is "^vmmctl: destroy: no VM name$" destroy
+	usage_is "^vmmctl: destroy: unknown option '--all'" destroy --all
+	usage_is "^vmmctl: list: unexpected argument 'extra'$" list extra
+	usage_is "^vmmctl: list: unknown option '--xml'$" list --xml
+	usage_is "^vmmctl: list: unexpected argument 'x'$" list --json x
+	usage_is "^vmmctl: run: no VM name$" run
+	usage_is "^vmmctl: run: no VM name$" run --
+	usage_is "^vmmctl: run: no command for VM 'vm0'$" run vm0
+	usage_is "^vmmctl: run: no command for VM 'vm0'$" run vm0 --
+	usage_is "^vmmctl: run: no command for VM '-x'$" run -- -x --
+	usage_is "^vmmctl: version: unexpected argument '2'$" version 2
 }
 
 jails_body()

@@ -99,8 +99,8 @@ sim_documented_head()
 sim_documented_body()
 {
 	render vmmctl-sim.1 >page.txt
-	for w in --root --jail --uid-limit --pidfile -d --help SIGTERM \
-	    vmmctl_sim_proto.h jails/ vmm/; do
+	for w in --root --fuse --jail --uid-limit --pidfile -d --help SIGTERM \
+	    vmmctl_sim_proto.h jails/ vmm/ fusermount3 /dev/fuse; do
 		grep -q -- "$w" page.txt || atf_fail "vmmctl-sim.1 lacks '$w'"
 	done
 }

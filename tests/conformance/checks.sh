@@ -53,8 +53,8 @@ go_fmt_vet_body()
 	cd "$CONF/drivers/go" || atf_fail "no Go driver"
 	atf_check -o empty "$(dirname "$VMMCTL_GO")/gofmt" -l .
 	atf_check env CGO_ENABLED=1 CGO_CFLAGS="$VMMCTL_GO_CGO_CFLAGS" \
-	    CGO_LDFLAGS="$VMMCTL_GO_CGO_LDFLAGS" GOFLAGS=-buildvcs=false \
-	    "$VMMCTL_GO" vet -tags "$VMMCTL_GO_TAGS" .
+	    CGO_LDFLAGS="$VMMCTL_GO_CGO_LDFLAGS" \
+	    GOFLAGS="-buildvcs=false -mod=mod" GOPROXY=off "$VMMCTL_GO" vet .
 }
 
 atf_test_case rust_fmt_clippy

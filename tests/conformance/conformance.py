@@ -4,12 +4,16 @@
 One vmmctl-sim per scenario; the C, Rust, Python and Go drivers (see
 tests/conformance/PROTOCOL.md) are scripted together against it, one
 command at a time, so no two processes ever send requests on one shared
-connection at the same instant (the simulator's documented limit).
+connection at the same instant (the socket transport's documented limit).
+
+Every scenario runs twice: NAME against the sim's unix socket, and
+fuse_NAME against its device mode (vmmctl-sim --fuse: the libraries' ioctl
+transport on a FUSE file), skipped with the reason where FUSE is unusable.
 
     conformance.py --list            the scenario names, one a line
     conformance.py --run NAME        run one (exit 0: passed; a line
                                      "SKIP: reason" means skipped)
-    conformance.py --stress [--seconds N] [--seed S] [--clients K]
+    conformance.py --stress [--fuse] [--seconds N] [--seed S] [--clients K]
 
 Needs VMMCTL_BUILD (drivers, sim, test venv) and VMMCTL_SRC, as make
 exports them.  Standard library only.
@@ -41,6 +45,8 @@ TDIR = BUILD / "tests" / "conformance"
 LANGS = ("c", "rust", "python", "go")
 REPLY_TIMEOUT = 60.0
 NOBODY = 65534
+FUSE_PREFIX = "fuse_"
+EX_UNAVAILABLE = 69  # vmmctl-sim --fuse where device mode cannot run
 
 
 class Failure(Exception):
@@ -99,26 +105,71 @@ def python_env() -> dict[str, str]:
     return {}
 
 
-class Sim:
-    """A private vmmctl-sim under a short temporary root."""
+def fuse_unusable() -> str | None:
+    """Why device mode cannot run here, or None when it can."""
+    try:
+        os.close(os.open("/dev/fuse", os.O_RDWR))
+    except OSError as e:
+        return f"device mode needs a usable /dev/fuse: {e.strerror}"
+    if os.geteuid() != 0 and shutil.which("fusermount3") is None:
+        return "device mode needs root or fusermount3 (package fuse3)"
+    return None
 
-    def __init__(self) -> None:
+
+def mounted(path: Path) -> bool:
+    """A mount (live, or dead after a killed sim) is at path."""
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == str(path) for line in f)
+
+
+class Sim:
+    """A private vmmctl-sim under a short temporary root.
+
+    fuse: device mode, the root a FUSE mount.  Unix sockets the scenarios
+    pass descriptors through live in scratch, beside the root.
+    """
+
+    def __init__(self, fuse: bool = False) -> None:
+        self.fuse = fuse
+        if fuse and (why := fuse_unusable()) is not None:
+            raise Skip(why)
+        self.scratch = Path(tempfile.mkdtemp(prefix="vmcs.", dir="/tmp"))
+        self.scratch.chmod(0o755)  # unprivileged drivers bind here too
         self.root = Path(tempfile.mkdtemp(prefix="vmc.", dir="/tmp"))
         self.root.chmod(0o755)  # an unprivileged driver must reach the socket
+        argv = [str(BUILD / "bin" / "vmmctl-sim"), "--root", str(self.root)]
         try:
             self.proc = subprocess.Popen(
-                [str(BUILD / "bin" / "vmmctl-sim"), "--root", str(self.root)],
-                stdin=subprocess.DEVNULL,
+                argv + (["--fuse"] if fuse else []), stdin=subprocess.DEVNULL
             )
         except OSError as e:
-            shutil.rmtree(self.root, ignore_errors=True)
+            self.remove()
             raise Failure(f"cannot start vmmctl-sim: {e}") from e
         deadline = time.monotonic() + 30
         while not (self.root / "vmmctl").exists():
+            if self.proc.poll() == EX_UNAVAILABLE and fuse:
+                self.remove()
+                raise Skip("vmmctl-sim --fuse: device mode unavailable")
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise Failure("vmmctl-sim did not start")
             time.sleep(0.02)
+        print(f"transport: {self.transport()}", flush=True)
+
+    def transport(self) -> str:
+        if self.fuse:
+            return "ioctl (vmmctl-sim --fuse: device mode, FUSE)"
+        return "socket (vmmctl-sim's unix socket)"
+
+    def remove(self) -> None:
+        """Detaches what a killed sim left mounted, removes the trees."""
+        if (
+            mounted(self.root)
+            and subprocess.call(["umount", "-l", str(self.root)]) != 0
+        ):
+            subprocess.call(["fusermount3", "-u", "-q", "-z", str(self.root)])
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def entries(self) -> set[str]:
         """The VM set as the simulator publishes it: <root>/vmm."""
@@ -135,7 +186,10 @@ class Sim:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
+        left = self.proc.returncode == 0 and mounted(self.root)
+        self.remove()
+        if left:
+            raise Failure("vmmctl-sim exited 0 but left its root mounted")
 
 
 class Driver:
@@ -241,8 +295,8 @@ def wait_gone(pid: int) -> None:
 class Session:
     """A scenario's simulator and drivers, all cleaned up at the end."""
 
-    def __init__(self) -> None:
-        self.sim = Sim()
+    def __init__(self, fuse: bool = False) -> None:
+        self.sim = Sim(fuse)
         self.drivers: list[Driver] = []
         self.pids: list[int] = []
 
@@ -296,7 +350,7 @@ class Session:
 
 def pass_fd(s: Session, src: Driver, dst: Driver, tag: str) -> None:
     """src hands its control descriptor to dst over SCM_RIGHTS."""
-    path = s.sim.root / f"pass.{tag}"
+    path = s.sim.scratch / f"pass.{tag}"
     if dst.cmd(f"recv-fd {path}") != "ready":
         raise Failure(f"{dst.lang}: recv-fd did not get ready")
     src.ok(f"send-fd {path}")
@@ -370,7 +424,7 @@ def sc_inherit_every_language(s: Session) -> None:
     """An inherited descriptor adopted by Rust, Python and Go: VMs last until all go."""
     c = s.driver("c")
     c.ok("create inherited0")
-    path = s.sim.root / "to-controller"
+    path = s.sim.scratch / "to-controller"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind(str(path))
         c.ok(f"send-fd {path}")
@@ -484,9 +538,14 @@ SCENARIOS: dict[str, Callable[[Session], None]] = {
 
 
 def run_scenario(name: str) -> int:
-    scenario = SCENARIOS[name]
+    fuse = name.startswith(FUSE_PREFIX)
+    scenario = SCENARIOS[name.removeprefix(FUSE_PREFIX)]
     print(f"scenario {name}: {scenario.__doc__}")
-    s = Session()
+    try:
+        s = Session(fuse)
+    except Skip as why:
+        print(f"SKIP: {why}")
+        return 0
     try:
         scenario(s)
     except Skip as why:
@@ -519,9 +578,9 @@ class Stress:
 
     NAMES: ClassVar[list[str]] = [f"v{i}" for i in range(24)]
 
-    def __init__(self, seed: int, clients: int) -> None:
+    def __init__(self, seed: int, clients: int, fuse: bool = False) -> None:
         self.rng = random.Random(seed)
-        self.s = Session()
+        self.s = Session(fuse)
         self.ofds: dict[int, Ofd] = {}
         self.next_ofd = 0
         self.persistent: set[str] = set()
@@ -696,9 +755,13 @@ class Stress:
         self.counts["persistent-left"] = len(self.persistent)
 
 
-def run_stress(seconds: float, seed: int, clients: int) -> int:
+def run_stress(seconds: float, seed: int, clients: int, fuse: bool = False) -> int:
     print(f"stress: seed {seed}, {clients} clients, {seconds:g}s", flush=True)
-    st = Stress(seed, clients)
+    try:
+        st = Stress(seed, clients, fuse)
+    except Skip as why:
+        print(f"SKIP: {why}")
+        return 0
     try:
         st.run(seconds)
     except Failure:
@@ -724,20 +787,24 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--clients", type=int, default=6)
+    ap.add_argument("--fuse", action="store_true", help="stress in device mode")
     args = ap.parse_args()
+    names = [*SCENARIOS, "stress_short"]
     if args.list:
-        print("\n".join([*SCENARIOS, "stress_short"]))
+        print("\n".join(names + [FUSE_PREFIX + n for n in names]))
         return 0
+    run = args.run or ""
+    fuse = args.fuse or run.startswith(FUSE_PREFIX)
     try:
-        if args.stress or args.run == "stress_short":
+        if args.stress or run.removeprefix(FUSE_PREFIX) == "stress_short":
             seed = (
                 args.seed
                 if args.seed is not None
                 else random.SystemRandom().randrange(2**32)
             )
-            return run_stress(args.seconds, seed, args.clients)
-        if args.run in SCENARIOS:
-            return run_scenario(args.run)
+            return run_stress(args.seconds, seed, args.clients, fuse)
+        if run.removeprefix(FUSE_PREFIX) in SCENARIOS:
+            return run_scenario(run)
     except Failure as failure:
         print(f"FAIL: {failure}")
         return 1

@@ -4,8 +4,9 @@
  * libFuzzer target: the kernel core's entry points (sys/kern), driven by a
  * sequence of operations decoded from the input: open, ioctl (arbitrary
  * command words and payloads, or well-formed create/destroy requests so the
- * fuzzer reaches the deep paths quickly), release, jail creation, uid limit
- * and injected allocation/publish failures.
+ * fuzzer reaches the deep paths quickly), release, jail creation and
+ * allow.vmm, uid limit, the generation (while nothing is open) and injected
+ * allocation/publish failures.
  *
  * The host is a small checking fake: it tracks every allocation and every
  * published device node, so after each operation the core's VM count must
@@ -63,6 +64,33 @@ f_unlock(void *arg)
 	(void)arg;
 	CHECK(fos.locked);
 	fos.locked = 0;
+}
+
+static void
+f_assert_locked(void *arg)
+{
+
+	(void)arg;
+	CHECK(fos.locked);
+}
+
+/* Single-threaded: a release never finds a VM another thread destroys. */
+static void
+f_sleep(void *arg, const void *chan)
+{
+
+	(void)arg;
+	(void)chan;
+	CHECK(!"sleep with no other thread");
+}
+
+static void
+f_wakeup(void *arg, const void *chan)
+{
+
+	(void)arg;
+	(void)chan;
+	CHECK(fos.locked);
 }
 
 static void *
@@ -131,6 +159,9 @@ static const struct vmmctl_os f_os = {
 	.arg = &fos,
 	.lock = f_lock,
 	.unlock = f_unlock,
+	.assert_locked = f_assert_locked,
+	.sleep = f_sleep,
+	.wakeup = f_wakeup,
 	.zalloc = f_zalloc,
 	.free = f_free,
 	.priv_check = f_priv_check,
@@ -237,6 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		op = in_byte(&in) % 9;
 		b = in_byte(&in);
 		cred.uid = uids[(b & 0xf) % 3];
+		cred.ruid = uids[((b & 0xf) / 3) % 3];
 		cred.gid = cred.uid;
 		cred.jail = jails[(b >> 4) % njails];
 		i = in_byte(&in) % NFILES;
@@ -330,8 +362,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				njails++;
 			}
 			break;
-		case 6:		/* uid limit */
-			vmmctl_kern_set_uid_limit(k, in_byte(&in) % 4);
+		case 6:		/* uid limit, allow.vmm or the generation */
+			b = in_byte(&in);
+			if ((b & 0xc0) == 0x40 && cred.jail != NULL) {
+				CHECK(vmmctl_kern_jail_set_vmm(k, cred.jail,
+				    b & 1) == 0);
+			} else if ((b & 0xc0) == 0x80) {
+				error = vmmctl_kern_set_generation(k, b % 5);
+				CHECK(error == 0 || error == EINVAL ||
+				    error == EBUSY);
+			} else {
+				vmmctl_kern_set_uid_limit(k, b % 4);
+			}
 			break;
 		case 8:		/* many at once: the name table grows */
 			if (files[i] == NULL)
@@ -345,8 +387,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				error = vmmctl_kern_ioctl(files[i], &cred,
 				    VMMCTL_VM_CREATE, buf.raw,
 				    sizeof(buf.c));
+				/* EINVAL: gen 1; EPERM: no allow.vmm. */
 				CHECK(error == 0 || error == ENOMEM ||
-				    error == EIO || error == EEXIST);
+				    error == EIO || error == EEXIST ||
+				    error == EINVAL || error == EPERM);
 			}
 			break;
 		case 7:		/* failures to come */

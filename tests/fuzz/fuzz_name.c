@@ -8,7 +8,7 @@
  * it), and its answer is compared with the rule as documented in
  * vmmctl_kern.h and DESIGN.md, written out again here independently:
  * EINVAL when there is no NUL within bufsize bytes, the name is empty, is
- * "." or "..", or contains '/'; else 0.  libvmmctl's vmmctl_check_name must
+ * "." or "..", or contains '/', '"' or a C-locale space; else 0.  libvmmctl's vmmctl_check_name must
  * then agree: ENAMETOOLONG beyond VMMCTL_NAME_MAX bytes, otherwise the
  * kernel's answer for the 230-byte request buffer, so that the library
  * never sends a name the kernel refuses nor refuses one it would take.
@@ -47,7 +47,9 @@ rule(const unsigned char *buf, size_t bufsize)
 	if (len == 0)
 		return (EINVAL);
 	for (i = 0; i < len; i++)
-		if (buf[i] == '/')
+		if (buf[i] == '/' || buf[i] == '"' || buf[i] == ' ' ||
+		    buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\v' ||
+		    buf[i] == '\f' || buf[i] == '\r')
 			return (EINVAL);
 	if ((len == 1 && buf[0] == '.') ||
 	    (len == 2 && buf[0] == '.' && buf[1] == '.'))

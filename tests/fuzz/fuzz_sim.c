@@ -245,6 +245,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memset(&cred, 0, sizeof(cred));
 			cred.jail = sim->eps[((op >> 2) & 3) % sim->neps].jail;
 			cred.uid = uids[((op >> 4) & 3) % 3];
+			cred.ruid = cred.uid;
 			cred.gid = cred.uid;
 			CHECK(sim_sock_adopt(sim, fds[0], &cred, 1) == 0);
 			c = conns[j] = sim->conns[sim->nconns - 1];

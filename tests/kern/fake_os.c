@@ -2,9 +2,10 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * The fake host of tests/kern; see fake_os.h.  Violations of the core's
- * contract with its host (lock taken twice, publish under the lock, a node
- * published twice or removed without being published, a bad free) fail the
- * running test case on the spot.
+ * contract with its host (lock taken twice, a *_locked function or a hook
+ * other than publish/unpublish without the lock, publish under the lock, a
+ * node published twice or removed without being published, a bad free, a
+ * sleep nobody could end) fail the running test case on the spot.
  */
 
 #include <errno.h>
@@ -27,16 +28,24 @@ struct alloc_hdr {
 
 struct fake_pub {
 	struct fake_pub		*next;
+	struct vmmctl_node_attr	attr;
 	char			name[VM_MAX_NAMELEN + 1];
 };
+
+/*
+ * The fake whose lock this thread holds, if any.  Only the holder writes
+ * its own slot, so reading it needs no synchronisation.
+ */
+static __thread const struct fake_os *fake_held;
 
 static void
 fake_lock(void *arg)
 {
 	struct fake_os *fo = arg;
 
-	ATF_CHECK_MSG(!fo->locked, "lock taken twice");
-	fo->locked = 1;
+	ATF_REQUIRE_MSG(fake_held != fo, "lock taken twice");
+	ATF_REQUIRE_EQ(pthread_mutex_lock(&fo->core), 0);
+	fake_held = fo;
 }
 
 static void
@@ -44,8 +53,47 @@ fake_unlock(void *arg)
 {
 	struct fake_os *fo = arg;
 
-	ATF_CHECK_MSG(fo->locked, "unlock without the lock");
-	fo->locked = 0;
+	ATF_REQUIRE_MSG(fake_held == fo, "unlock without the lock");
+	fake_held = NULL;
+	ATF_REQUIRE_EQ(pthread_mutex_unlock(&fo->core), 0);
+}
+
+static void
+fake_assert_locked(void *arg)
+{
+	struct fake_os *fo = arg;
+
+	ATF_REQUIRE_MSG(fake_held == fo, "a *_locked function ran without "
+	    "the lock");
+	fo->nasserts++;
+}
+
+static void
+fake_sleep(void *arg, const void *chan)
+{
+	struct fake_os *fo = arg;
+
+	ATF_REQUIRE_MSG(fake_held == fo, "sleep without the lock");
+	ATF_REQUIRE_MSG(fo->threaded, "sleep in a single-threaded test: "
+	    "nothing could wake it");
+	fo->nsleeps++;
+	if (fo->sleep_hook != NULL)
+		fo->sleep_hook(fo, chan);
+	fake_held = NULL;
+	ATF_REQUIRE_EQ(pthread_cond_wait(&fo->wake, &fo->core), 0);
+	fake_held = fo;
+}
+
+/* One condition variable for every channel: sleepers check again. */
+static void
+fake_wakeup(void *arg, const void *chan)
+{
+	struct fake_os *fo = arg;
+
+	(void)chan;
+	ATF_REQUIRE_MSG(fake_held == fo, "wakeup without the lock");
+	fo->nwakeups++;
+	ATF_REQUIRE_EQ(pthread_cond_broadcast(&fo->wake), 0);
 }
 
 static void *
@@ -89,6 +137,7 @@ fake_priv_check(void *arg, const struct vmmctl_cred *cred, int priv)
 	struct fake_os *fo = arg;
 	int i;
 
+	ATF_CHECK_MSG(fake_held == fo, "priv_check without the lock");
 	ATF_CHECK(priv == VMMCTL_PRIV_VMM_CREATE ||
 	    priv == VMMCTL_PRIV_VMM_DESTROY);
 	for (i = 0; i < fo->npriv; i++) {
@@ -145,23 +194,29 @@ fake_publish(void *arg, const struct vmmctl_kvm *vm)
 	const char *name;
 
 	name = vmmctl_kvm_name(vm);
-	ATF_CHECK_MSG(!fo->locked, "publish called with the lock held");
-	fo->npublish++;
+	ATF_CHECK_MSG(fake_held != fo, "publish called with the lock held");
+	/* Hooks first, outside the host lock: they may call the core. */
 	if (fo->publish_hook != NULL)
 		fo->publish_hook(fo, vm);
+	pthread_mutex_lock(&fo->host);
+	fo->npublish++;
 	if (fo->publish_error != 0 && (fo->publish_fail_name == NULL ||
-	    strcmp(fo->publish_fail_name, name) == 0))
+	    strcmp(fo->publish_fail_name, name) == 0)) {
+		pthread_mutex_unlock(&fo->host);
 		return (fo->publish_error);
+	}
 	pp = pub_slot(fo, name);
 	ATF_CHECK_MSG(*pp == NULL, "%s published twice", name);
-	if (*pp != NULL)
-		return (0);
-	p = calloc(1, sizeof(*p));
-	ATF_REQUIRE(p != NULL);
-	strcpy(p->name, name);
-	*pp = p;
-	fo->npublished++;
-	fake_log(fo, '+', name);
+	if (*pp == NULL) {
+		p = calloc(1, sizeof(*p));
+		ATF_REQUIRE(p != NULL);
+		strcpy(p->name, name);
+		vmmctl_kvm_node(vm, &p->attr);
+		*pp = p;
+		fo->npublished++;
+		fake_log(fo, '+', name);
+	}
+	pthread_mutex_unlock(&fo->host);
 	return (0);
 }
 
@@ -173,18 +228,20 @@ fake_unpublish(void *arg, const struct vmmctl_kvm *vm)
 	const char *name;
 
 	name = vmmctl_kvm_name(vm);
-	ATF_CHECK_MSG(!fo->locked, "unpublish called with the lock held");
-	fo->nunpublish++;
+	ATF_CHECK_MSG(fake_held != fo, "unpublish called with the lock held");
 	if (fo->unpublish_hook != NULL)
 		fo->unpublish_hook(fo, vm);
+	pthread_mutex_lock(&fo->host);
+	fo->nunpublish++;
 	pp = pub_slot(fo, name);
 	ATF_CHECK_MSG(*pp != NULL, "%s unpublished but not published", name);
-	if ((p = *pp) == NULL)
-		return;
-	*pp = p->next;
-	free(p);
-	fo->npublished--;
-	fake_log(fo, '-', name);
+	if ((p = *pp) != NULL) {
+		*pp = p->next;
+		free(p);
+		fo->npublished--;
+		fake_log(fo, '-', name);
+	}
+	pthread_mutex_unlock(&fo->host);
 }
 
 /*
@@ -215,9 +272,15 @@ fake_init(struct fake_os *fo)
 {
 
 	memset(fo, 0, sizeof(*fo));
+	ATF_REQUIRE_EQ(pthread_mutex_init(&fo->core, NULL), 0);
+	ATF_REQUIRE_EQ(pthread_mutex_init(&fo->host, NULL), 0);
+	ATF_REQUIRE_EQ(pthread_cond_init(&fo->wake, NULL), 0);
 	fo->os.arg = fo;
 	fo->os.lock = fake_lock;
 	fo->os.unlock = fake_unlock;
+	fo->os.assert_locked = fake_assert_locked;
+	fo->os.sleep = fake_sleep;
+	fo->os.wakeup = fake_wakeup;
 	fo->os.zalloc = fake_zalloc;
 	fo->os.free = fake_free;
 	fo->os.priv_check = fake_priv_check;
@@ -234,10 +297,27 @@ fake_priv(struct fake_os *fo, uint32_t uid)
 }
 
 int
-fake_published(const struct fake_os *fo, const char *name)
+fake_published(struct fake_os *fo, const char *name)
 {
+	int found;
 
-	return (*pub_slot((struct fake_os *)(uintptr_t)fo, name) != NULL);
+	pthread_mutex_lock(&fo->host);
+	found = *pub_slot(fo, name) != NULL;
+	pthread_mutex_unlock(&fo->host);
+	return (found);
+}
+
+int
+fake_node(struct fake_os *fo, const char *name, struct vmmctl_node_attr *attr)
+{
+	struct fake_pub *p;
+
+	pthread_mutex_lock(&fo->host);
+	p = *pub_slot(fo, name);
+	if (p != NULL)
+		*attr = p->attr;
+	pthread_mutex_unlock(&fo->host);
+	return (p != NULL ? 0 : ENOENT);
 }
 
 void
@@ -257,15 +337,20 @@ fake_check_clean(struct fake_os *fo)
 
 	ATF_CHECK_EQ_MSG(fo->live_allocs, 0, "%zu allocations (%zu bytes) "
 	    "outstanding", fo->live_allocs, fo->live_bytes);
-	ATF_CHECK_MSG(!fo->locked, "lock still held");
+	ATF_CHECK_MSG(fake_held != fo, "lock still held");
 	ATF_CHECK_EQ_MSG(fo->npublished, 0, "%zu device nodes left",
 	    fo->npublished);
+	/* The core checked its lock, i.e. the assertion is wired in. */
+	ATF_CHECK(fo->nasserts > 0);
 	for (i = 0; i < FAKE_PUB_BUCKETS; i++) {
 		while ((p = fo->pub[i]) != NULL) {
 			fo->pub[i] = p->next;
 			free(p);
 		}
 	}
+	pthread_mutex_destroy(&fo->core);
+	pthread_mutex_destroy(&fo->host);
+	pthread_cond_destroy(&fo->wake);
 }
 
 struct vmmctl_kern *
@@ -294,6 +379,7 @@ t_cred(uint32_t uid, struct vmmctl_kjail *jail)
 
 	memset(&c, 0, sizeof(c));
 	c.uid = uid;
+	c.ruid = uid;
 	c.gid = uid;
 	c.jail = jail;
 	return (c);
@@ -343,4 +429,30 @@ t_destroy(struct vmmctl_kfile *f, const struct vmmctl_cred *cred,
 	strcpy(req.name, name);
 	return (vmmctl_kern_ioctl(f, cred, VMMCTL_VM_DESTROY, &req,
 	    sizeof(req)));
+}
+
+void
+fx_setup(struct fx *x, int gen)
+{
+
+	memset(x, 0, sizeof(*x));
+	x->k = t_setup(&x->fo);
+	ATF_REQUIRE_EQ(vmmctl_kern_set_generation(x->k, gen), 0);
+	fake_priv(&x->fo, UID_ROOT);
+	x->root = t_cred(UID_ROOT, NULL);
+	x->alice = t_cred(UID_ALICE, NULL);
+	x->bob = t_cred(UID_BOB, NULL);
+	x->froot = t_open(x->k, &x->root);
+	x->falice = t_open(x->k, &x->alice);
+	x->fbob = t_open(x->k, &x->bob);
+}
+
+void
+fx_teardown(struct fx *x)
+{
+
+	vmmctl_kern_release(x->froot);
+	vmmctl_kern_release(x->falice);
+	vmmctl_kern_release(x->fbob);
+	t_teardown(&x->fo, x->k);
 }

@@ -1,10 +1,11 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Jails: creating the tree, its names, and which callers see a VM.  A VM is
- * visible to its creator's jail and that jail's ancestors (the host sees
- * all); siblings, children, and children of siblings do not.  Visibility is
- * observed the way a caller observes it: destroy succeeds or is EINVAL.
+ * Jails (shared/FREEBSD.md, "Jails"): creating the tree, its names,
+ * allow.vmm, and which callers see a VM.  A VM is visible to its creator's
+ * jail and that jail's ancestors (the host sees all); siblings, children,
+ * and children of siblings do not.  Visibility is observed the way a caller
+ * observes it: destroy (check 2) succeeds or is EINVAL.
  */
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 
 #include "fake_os.h"
 
+/* Model only: a jail's full name is its path from the host. */
 ATF_TC_WITHOUT_HEAD(jail_names);
 ATF_TC_BODY(jail_names, tc)
 {
@@ -40,11 +42,12 @@ ATF_TC_BODY(jail_names, tc)
 	t_teardown(&fo, k);
 }
 
+/* Model only: jail names follow the VM name rule. */
 ATF_TC_WITHOUT_HEAD(jail_create_errors);
 ATF_TC_BODY(jail_create_errors, tc)
 {
 	static const char *const bad[] = { "", "/", ".", "..", "a/b", "a/",
-	    "/a" };
+	    "/a", "a b", "a\"b" };
 	struct fake_os fo;
 	struct vmmctl_kern *k;
 	struct vmmctl_kjail *a, *j;
@@ -112,7 +115,10 @@ make_tree(struct vmmctl_kern *k, struct tree *t)
 	t->t = t_jail(k, t->s, "t");
 }
 
-/* Whether a caller in viewer can destroy a VM made in a/b. */
+/*
+ * Whether a caller in viewer sees a VM made in a/b: its destroy gets past
+ * check 2 (EINVAL), to succeed (same jail) or fail check 3 (EPERM).
+ */
 static int
 probe(struct fake_os *fo, struct vmmctl_kern *k, struct vmmctl_kfile *f,
     struct tree *t, struct vmmctl_kjail *viewer)
@@ -125,16 +131,18 @@ probe(struct fake_os *fo, struct vmmctl_kern *k, struct vmmctl_kfile *f,
 	ATF_REQUIRE_EQ(t_create(f, &maker, "seen", SCOPED), 0);
 	error = t_destroy(f, &c, "seen");
 	if (error == 0) {
+		ATF_CHECK(viewer == t->b);
 		ATF_CHECK(!fake_published(fo, "seen"));
 		return (1);
 	}
-	ATF_CHECK_EQ(error, EINVAL);
+	ATF_CHECK(error == EINVAL || error == EPERM);
 	ATF_CHECK(fake_published(fo, "seen"));
 	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 1);
 	ATF_REQUIRE_EQ(t_destroy(f, &maker, "seen"), 0);
-	return (0);
+	return (error == EPERM);
 }
 
+/* Destroy 2 (cr_cansee): the creator's jail and its ancestors see a VM. */
 ATF_TC_WITHOUT_HEAD(jail_visible_creator_and_ancestors);
 ATF_TC_BODY(jail_visible_creator_and_ancestors, tc)
 {
@@ -159,6 +167,7 @@ ATF_TC_BODY(jail_visible_creator_and_ancestors, tc)
 	t_teardown(&fo, k);
 }
 
+/* Destroy 2 (cr_cansee): no other jail sees it. */
 ATF_TC_WITHOUT_HEAD(jail_invisible_elsewhere);
 ATF_TC_BODY(jail_invisible_elsewhere, tc)
 {
@@ -184,6 +193,7 @@ ATF_TC_BODY(jail_invisible_elsewhere, tc)
 	t_teardown(&fo, k);
 }
 
+/* Destroy 2: a host VM is invisible in every jail (vmm_cred_jail_host). */
 ATF_TC_WITHOUT_HEAD(jail_host_vm_invisible_to_jails);
 ATF_TC_BODY(jail_host_vm_invisible_to_jails, tc)
 {
@@ -222,6 +232,7 @@ hook_check_vm(struct fake_os *fo, const struct vmmctl_kvm *vm)
 	ATF_CHECK_STREQ(vmmctl_kvm_name(vm), "acc");
 }
 
+/* Model only: what the host's publish/unpublish learn of a VM. */
 ATF_TC_WITHOUT_HEAD(vm_accessors);
 ATF_TC_BODY(vm_accessors, tc)
 {
@@ -247,6 +258,41 @@ ATF_TC_BODY(vm_accessors, tc)
 	t_teardown(&fo, k);
 }
 
+/*
+ * Open 2 and create 6: allow.vmm is on by default, and a jail never has
+ * it when an ancestor lacks it.
+ */
+ATF_TC_WITHOUT_HEAD(jail_allow_vmm);
+ATF_TC_BODY(jail_allow_vmm, tc)
+{
+	struct fake_os fo;
+	struct vmmctl_kern *k;
+	struct vmmctl_kjail *a, *ab, *s;
+
+	k = t_setup(&fo);
+	a = t_jail(k, NULL, "a");
+	ab = t_jail(k, a, "b");
+	s = t_jail(k, NULL, "s");
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, NULL));
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, a));
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, ab));
+	ATF_REQUIRE_EQ(vmmctl_kern_jail_set_vmm(k, a, 0), 0);
+	ATF_CHECK(!vmmctl_kern_jail_allows_vmm(k, a));
+	ATF_CHECK(!vmmctl_kern_jail_allows_vmm(k, ab));
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, s));
+	ATF_REQUIRE_EQ(vmmctl_kern_jail_set_vmm(k, ab, 1), 0);
+	ATF_CHECK(!vmmctl_kern_jail_allows_vmm(k, ab));
+	ATF_REQUIRE_EQ(vmmctl_kern_jail_set_vmm(k, a, 1), 0);
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, ab));
+	ATF_REQUIRE_EQ(vmmctl_kern_jail_set_vmm(k, ab, 0), 0);
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, a));
+	ATF_CHECK(!vmmctl_kern_jail_allows_vmm(k, ab));
+	/* The host is no jail: it cannot lose allow.vmm. */
+	ATF_CHECK_EQ(vmmctl_kern_jail_set_vmm(k, NULL, 0), EINVAL);
+	ATF_CHECK(vmmctl_kern_jail_allows_vmm(k, NULL));
+	t_teardown(&fo, k);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -256,5 +302,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, jail_invisible_elsewhere);
 	ATF_TP_ADD_TC(tp, jail_host_vm_invisible_to_jails);
 	ATF_TP_ADD_TC(tp, vm_accessors);
+	ATF_TP_ADD_TC(tp, jail_allow_vmm);
 	return (atf_no_error());
 }

@@ -1,7 +1,10 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * vmmctl_kern_check_name(), the name rule libvmmctl shares with the kernel.
+ * vmmctl_kern_check_name(), the name rule libvmmctl shares with the kernel
+ * (create 9: devfs's MAKEDEV_CHECKNAME for "vmm/<name>", '/' refused by
+ * the model; termination within the buffer, which the kernel guarantees by
+ * cutting and the library by refusing over-long names).
  */
 
 #include <errno.h>
@@ -15,7 +18,8 @@ ATF_TC_WITHOUT_HEAD(name_good);
 ATF_TC_BODY(name_good, tc)
 {
 	static const char *const good[] = { "a", "vm0", "...", ".a", "a.",
-	    "a b", "-", "\xc3\xa9t\xc3\xa9", "a\\b", "a:b" };
+	    "-", "\xc3\xa9t\xc3\xa9", "a\\b", "a:b", "a'b", "a\x7f",
+	    "a\x1f", "\xa0", "\x85" };
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -27,7 +31,8 @@ ATF_TC_WITHOUT_HEAD(name_bad);
 ATF_TC_BODY(name_bad, tc)
 {
 	static const char *const bad[] = { "", "/", ".", "..", "a/b", "a/",
-	    "/a", "./a" };
+	    "/a", "./a", "a b", " ", "a\tb", "a\nb", "a\vb", "a\fb",
+	    "a\rb", "\"", "a\"", "\"a" };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -46,7 +51,7 @@ ATF_TC_BODY(name_length, tc)
 	memset(buf, 'n', VM_MAX_NAMELEN);
 	buf[VM_MAX_NAMELEN] = '\0';
 	ATF_CHECK_EQ(vmmctl_kern_check_name(buf, sizeof(buf)), 0);
-	/* No NUL within the buffer: refused, not truncated. */
+	/* No NUL within the buffer: refused (the kernel cuts it first). */
 	buf[VM_MAX_NAMELEN] = 'n';
 	ATF_CHECK_EQ(vmmctl_kern_check_name(buf, sizeof(buf)), EINVAL);
 	/* The bound is bufsize: "abc" needs 4 bytes. */

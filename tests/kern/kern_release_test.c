@@ -1,8 +1,12 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * Releasing open files, tearing the instance down, and the name table at
- * scale.
+ * Close: the cdevpriv destructor (vmmctl_dtor), run when the last
+ * reference to the open file description goes, destroys every VM created
+ * through it with DESTROY_ON_CLOSE and nothing else (the host decides when
+ * the last reference goes; a release racing a destroy is in
+ * kern_thread_test.c).  Also tearing the instance down, and the name table
+ * at scale.
  */
 
 #include <errno.h>
@@ -15,50 +19,46 @@
 
 #define	MANY	20000
 
+/* Close: exactly the file's DESTROY_ON_CLOSE VMs go, each once. */
 ATF_TC_WITHOUT_HEAD(release_destroys_owned_only);
 ATF_TC_BODY(release_destroys_owned_only, tc)
 {
-	struct fake_os fo;
-	struct vmmctl_kern *k;
-	struct vmmctl_kfile *fa, *fb;
-	struct vmmctl_cred ca, cb, root;
+	struct fx x;
 
-	k = t_setup(&fo);
-	fake_priv(&fo, UID_ROOT);
-	ca = t_cred(UID_ALICE, NULL);
-	cb = t_cred(UID_BOB, NULL);
-	root = t_cred(UID_ROOT, NULL);
-	fa = t_open(k, &ca);
-	fb = t_open(k, &cb);
-	ATF_REQUIRE_EQ(t_create(fa, &ca, "a1", SCOPED), 0);
-	ATF_REQUIRE_EQ(t_create(fb, &cb, "b1", SCOPED), 0);
-	ATF_REQUIRE_EQ(t_create(fa, &ca, "a2", SCOPED), 0);
-	ATF_REQUIRE_EQ(t_create(fa, &root, "p1", PERSISTENT), 0);
-	ATF_REQUIRE_EQ(t_create(fa, &root, "a3", SCOPED), 0);
+	fx_setup(&x, GEN3);
+	ATF_REQUIRE_EQ(t_create(x.falice, &x.alice, "a1", SCOPED), 0);
+	ATF_REQUIRE_EQ(t_create(x.fbob, &x.bob, "b1", SCOPED), 0);
+	ATF_REQUIRE_EQ(t_create(x.falice, &x.alice, "a2", SCOPED), 0);
+	ATF_REQUIRE_EQ(t_create(x.falice, &x.root, "p1", PERSISTENT), 0);
+	ATF_REQUIRE_EQ(t_create(x.falice, &x.root, "a3", SCOPED), 0);
 	/* Alice's VM through Bob's file belongs to Bob's file. */
-	ATF_REQUIRE_EQ(t_create(fb, &ca, "b2", SCOPED), 0);
-	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 6);
-	fake_log_clear(&fo);
-	vmmctl_kern_release(fa);
+	ATF_REQUIRE_EQ(t_create(x.fbob, &x.alice, "b2", SCOPED), 0);
+	ATF_CHECK_EQ(vmmctl_kern_vm_count(x.k), 6);
+	fake_log_clear(&x.fo);
+	vmmctl_kern_release(x.falice);
+	x.falice = NULL;
 	/* Exactly a's scoped VMs, each once (newest first). */
-	ATF_CHECK_STREQ(fo.log, "-a3 -a2 -a1 ");
-	ATF_CHECK_EQ(fo.nunpublish, 3);
-	ATF_CHECK(fake_published(&fo, "p1"));
-	ATF_CHECK(fake_published(&fo, "b1"));
-	ATF_CHECK(fake_published(&fo, "b2"));
-	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 3);
-	fake_log_clear(&fo);
-	vmmctl_kern_release(fb);
-	ATF_CHECK_STREQ(fo.log, "-b2 -b1 ");
-	ATF_CHECK_EQ(vmmctl_kern_vm_count(k), 1);
-	ATF_CHECK(fake_published(&fo, "p1"));
+	ATF_CHECK_STREQ(x.fo.log, "-a3 -a2 -a1 ");
+	ATF_CHECK_EQ(x.fo.nunpublish, 3);
+	ATF_CHECK(fake_published(&x.fo, "p1"));
+	ATF_CHECK(fake_published(&x.fo, "b1"));
+	ATF_CHECK(fake_published(&x.fo, "b2"));
+	ATF_CHECK_EQ(vmmctl_kern_vm_count(x.k), 3);
+	fake_log_clear(&x.fo);
+	vmmctl_kern_release(x.fbob);
+	x.fbob = NULL;
+	ATF_CHECK_STREQ(x.fo.log, "-b2 -b1 ");
+	ATF_CHECK_EQ(vmmctl_kern_vm_count(x.k), 1);
+	ATF_CHECK(fake_published(&x.fo, "p1"));
 	/* The persistent VM goes with the instance. */
-	fake_log_clear(&fo);
-	vmmctl_kern_fini(k);
-	ATF_CHECK_STREQ(fo.log, "-p1 ");
-	fake_check_clean(&fo);
+	vmmctl_kern_release(x.froot);
+	fake_log_clear(&x.fo);
+	vmmctl_kern_fini(x.k);
+	ATF_CHECK_STREQ(x.fo.log, "-p1 ");
+	fake_check_clean(&x.fo);
 }
 
+/* Close: a file that made nothing releases nothing. */
 ATF_TC_WITHOUT_HEAD(release_empty);
 ATF_TC_BODY(release_empty, tc)
 {
@@ -78,11 +78,12 @@ ATF_TC_BODY(release_empty, tc)
 	vmmctl_kern_release(f[0]);
 	ATF_CHECK_EQ(fo.npublish, 0);
 	ATF_CHECK_EQ(fo.nunpublish, 0);
-	ATF_CHECK_EQ(fo.live_allocs, 2);	/* instance + name table */
+	ATF_CHECK_EQ(fo.live_allocs, BASE_ALLOCS);
 	vmmctl_kern_release(NULL);
 	t_teardown(&fo, k);
 }
 
+/* Model only: the instance's end destroys every VM, files still open. */
 ATF_TC_WITHOUT_HEAD(fini_with_live_vms);
 ATF_TC_BODY(fini_with_live_vms, tc)
 {
@@ -141,6 +142,7 @@ hook_count(struct fake_os *fo, const struct vmmctl_kvm *vm)
 	(*calls)++;
 }
 
+/* Model only: fini's unpublish may call back into the core. */
 ATF_TC_WITHOUT_HEAD(fini_reentrant_unpublish);
 ATF_TC_BODY(fini_reentrant_unpublish, tc)
 {
@@ -172,6 +174,7 @@ vm_name(char *buf, size_t size, int i)
 	snprintf(buf, size, "vm-%05d", i);
 }
 
+/* Model only: the name table at scale; one release destroys 20,000. */
 ATF_TC(hash_growth);
 ATF_TC_HEAD(hash_growth, tc)
 {
@@ -221,7 +224,7 @@ ATF_TC_BODY(hash_growth, tc)
 	ATF_CHECK_EQ(fo.nunpublish, MANY);
 	ATF_CHECK_EQ(fo.npublished, 0);
 	/* Only the instance and its (grown) table are left. */
-	ATF_CHECK_EQ(fo.live_allocs, 2);
+	ATF_CHECK_EQ(fo.live_allocs, BASE_ALLOCS);
 	/* A VM costs well under 1 KiB (name inline), buckets included. */
 	ATF_CHECK(fo.live_bytes >= MANY * sizeof(void *));
 	ATF_CHECK_MSG(fo.live_bytes < (size_t)MANY * 64, "table of %zu "
@@ -229,6 +232,7 @@ ATF_TC_BODY(hash_growth, tc)
 	t_teardown(&fo, k);
 }
 
+/* Model only: a VM's memory cost. */
 ATF_TC_WITHOUT_HEAD(vm_size);
 ATF_TC_BODY(vm_size, tc)
 {
@@ -251,6 +255,7 @@ ATF_TC_BODY(vm_size, tc)
 	t_teardown(&fo, k);
 }
 
+/* Model only: growing the table is best effort. */
 ATF_TC_WITHOUT_HEAD(growth_alloc_failure);
 ATF_TC_BODY(growth_alloc_failure, tc)
 {

@@ -5,9 +5,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -27,6 +29,8 @@
 /* Start-up is bounded: 1000 polls of 10 ms. */
 #define	TESTSIM_POLLS		1000
 #define	TESTSIM_POLL_NS		10000000L
+#define	TESTSIM_FUSE_MAGIC	0x65735546	/* FUSE_SUPER_MAGIC */
+#define	TESTSIM_EX_UNAVAILABLE	69		/* vmmctl-sim --fuse: no FUSE */
 
 const char *
 testsim_binary(void)
@@ -82,6 +86,98 @@ testsim_rmtree(const char *path)
 	(void)rmdir(path);
 }
 
+/* 1 when a FUSE file system is mounted at path. */
+static int
+testsim_mounted(const char *path)
+{
+	struct statfs sfs;
+
+	errno = 0;	/* ENOTCONN after a 0: a dead mount */
+	return (statfs(path, &sfs) == 0 &&
+	    sfs.f_type == TESTSIM_FUSE_MAGIC);
+}
+
+/* 1 when prog is an executable in $PATH (or the usual places). */
+static int
+testsim_in_path(const char *prog)
+{
+	char buf[PATH_MAX], path[4096];
+	const char *env;
+	char *dir, *save;
+
+	env = getenv("PATH");
+	(void)snprintf(path, sizeof(path), "%s",
+	    env != NULL && *env != '\0' ? env : "/usr/bin:/bin");
+	for (dir = strtok_r(path, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save))
+		if (snprintf(buf, sizeof(buf), "%s/%s", dir, prog) <
+		    (int)sizeof(buf) && access(buf, X_OK) == 0)
+			return (1);
+	return (0);
+}
+
+int
+testsim_fuse_unusable(char *why, size_t size)
+{
+	int error, fd;
+
+	if ((fd = open("/dev/fuse", O_RDWR | O_CLOEXEC)) < 0) {
+		error = errno;
+		(void)snprintf(why, size, "device mode needs /dev/fuse: %s",
+		    strerror(error));
+		return (error);
+	}
+	(void)close(fd);
+	if (geteuid() != 0 && !testsim_in_path("fusermount3")) {
+		(void)snprintf(why, size, "device mode needs root or "
+		    "fusermount3 (package fuse3)");
+		return (EPERM);
+	}
+	return (0);
+}
+
+const char *
+testsim_transport(const struct testsim *ts)
+{
+
+	return (ts->fuse ? "ioctl (vmmctl-sim --fuse: device mode, FUSE)" :
+	    "socket (vmmctl-sim's unix socket)");
+}
+
+/* Detaches what a killed device-mode sim left mounted at root. */
+static void
+testsim_unmount(const char *root)
+{
+	pid_t pid;
+	int status;
+
+	if (!testsim_mounted(root) && errno != ENOTCONN)
+		return;
+	if (umount2(root, MNT_DETACH) == 0)
+		return;
+	if ((pid = fork()) == 0) {
+		(void)execlp("fusermount3", "fusermount3", "-u", "-q", "-z",
+		    "--", root, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		(void)waitpid(pid, &status, 0);
+}
+
+/* 1 when device mode serves <root>/vmmctl. */
+static int
+testsim_fuse_ready(const struct testsim *ts)
+{
+	char path[128];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/vmmctl", ts->root) >=
+	    (int)sizeof(path))
+		return (0);
+	return (testsim_mounted(ts->root) && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode));
+}
+
 /* 1 when <root>/vmmctl accepts a connection. */
 static int
 testsim_ready(const struct testsim *ts)
@@ -89,6 +185,8 @@ testsim_ready(const struct testsim *ts)
 	struct sockaddr_un sun;
 	int fd, ok;
 
+	if (ts->fuse)
+		return (testsim_fuse_ready(ts));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/vmmctl",
@@ -112,6 +210,8 @@ testsim_exec(const struct testsim *ts, const char *const *extra)
 	argv[n++] = "vmmctl-sim";
 	argv[n++] = "--root";
 	argv[n++] = ts->root;
+	if (ts->fuse)
+		argv[n++] = "--fuse";
 	for (; extra != NULL && *extra != NULL && n < 63; extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;
@@ -130,11 +230,20 @@ testsim_exec(const struct testsim *ts, const char *const *extra)
 int
 testsim_start(struct testsim *ts, const char *const *extra_args)
 {
+
+	return (testsim_start_mode(ts, extra_args, 0));
+}
+
+int
+testsim_start_mode(struct testsim *ts, const char *const *extra_args,
+    int fuse)
+{
 	struct timespec ts10 = { 0, TESTSIM_POLL_NS };
 	int error, i, status;
 	pid_t pid;
 
 	ts->pid = -1;
+	ts->fuse = fuse;
 	if (access(testsim_binary(), X_OK) != 0)
 		return (ENOENT);
 	(void)strcpy(ts->root, "/tmp/vmc.XXXXXX");
@@ -161,14 +270,17 @@ testsim_start(struct testsim *ts, const char *const *extra_args)
 			return (0);
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			ts->pid = -1;
+			testsim_unmount(ts->root);
 			testsim_rmtree(ts->root);
-			return (ECHILD);
+			return (WIFEXITED(status) && WEXITSTATUS(status) ==
+			    TESTSIM_EX_UNAVAILABLE ? EOPNOTSUPP : ECHILD);
 		}
 		(void)nanosleep(&ts10, NULL);
 	}
 	(void)kill(pid, SIGKILL);
 	(void)waitpid(pid, &status, 0);
 	ts->pid = -1;
+	testsim_unmount(ts->root);
 	testsim_rmtree(ts->root);
 	return (ETIMEDOUT);
 }
@@ -176,11 +288,12 @@ testsim_start(struct testsim *ts, const char *const *extra_args)
 int
 testsim_stop(struct testsim *ts)
 {
-	int error, status;
+	int error, status, termed;
 	pid_t r;
 
 	error = 0;
-	if (ts->pid > 0) {
+	termed = ts->pid > 0;
+	if (termed) {
 		(void)kill(ts->pid, SIGTERM);
 		while ((r = waitpid(ts->pid, &status, 0)) < 0 &&
 		    errno == EINTR)
@@ -190,6 +303,13 @@ testsim_stop(struct testsim *ts)
 		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			error = EIO;
 		ts->pid = -1;
+	}
+	if (ts->root[0] != '\0' && ts->fuse) {
+		/* A clean exit unmounts; only a killed sim leaves a mount. */
+		if ((testsim_mounted(ts->root) || errno == ENOTCONN) &&
+		    termed && error == 0)
+			error = EIO;
+		testsim_unmount(ts->root);
 	}
 	if (ts->root[0] != '\0')
 		testsim_rmtree(ts->root);

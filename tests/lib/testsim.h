@@ -16,6 +16,7 @@
 struct testsim {
 	char	root[64];	/* "/tmp/vmc.XXXXXX": short for sun_path */
 	pid_t	pid;		/* the simulator, a child of the caller */
+	int	fuse;		/* device mode: vmmctl-sim --fuse */
 };
 
 /*
@@ -29,8 +30,29 @@ struct testsim {
 int	testsim_start(struct testsim *ts, const char *const *extra_args);
 
 /*
+ * The same, in device mode when fuse is non-zero ("vmmctl-sim --fuse":
+ * <root> is a FUSE mount, <root>/vmmctl a file answering ioctl(2), the
+ * library's character-device transport).  Ready once <root>/vmmctl is a
+ * regular file of the mount.  EOPNOTSUPP when the sim says device mode is
+ * unavailable here (exit 69); testsim_fuse_unusable() tells why first.
+ */
+int	testsim_start_mode(struct testsim *ts, const char *const *extra_args,
+	    int fuse);
+
+/*
+ * 0 when device mode can run here (/dev/fuse opens read-write, and root or
+ * fusermount3), else an errno and the reason in why.
+ */
+int	testsim_fuse_unusable(char *why, size_t size);
+
+/* "socket" or "ioctl (device mode, FUSE)": the transport of ts, for logs. */
+const char *testsim_transport(const struct testsim *ts);
+
+/*
  * SIGTERM, waitpid, then removes the root tree.  Returns 0 if the
- * simulator exited with status 0, else EIO (or an errno of waitpid).
+ * simulator exited with status 0 (and, in device mode, left nothing
+ * mounted), else EIO (or an errno of waitpid).  A mount a killed sim left
+ * is detached either way.
  */
 int	testsim_stop(struct testsim *ts);
 

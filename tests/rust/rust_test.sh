@@ -8,12 +8,18 @@
 #                            test-binaries by bindings/rust/Makefile.inc
 #   doctests                 cargo test --doc (rustdoc compiles them: a
 #                            build by nature)
-#   link_variants            vmmctl-sys linked dynamically and through
-#                            pkg-config (builds by nature)
+#   link_variants            vmmctl-sys linked to a prebuilt libvmmctl
+#                            (VMMCTL_LIB_DIR), static and shared (builds by
+#                            nature); the bundled C is what every other case
+#                            links, and package_test covers pkg-config
 #   example_demo             the prebuilt example program against its own
 #                            vmmctl-sim
 #   rustdoc, clippy, rustfmt cargo doc and clippy with -D warnings, cargo fmt
 #                            --check
+#   fuse_feature             vmmctl's simulator tests with the crate feature
+#                            `fuse` (libfuse3): device mode in process
+#   docs_rs                  cargo doc as docs.rs runs it (DOCS_RS set) with
+#                            no working C compiler: build.rs compiles nothing
 #   bindings_up_to_date      regenerate the bindgen output, diff it against
 #                            the committed files
 #
@@ -52,6 +58,8 @@ foreign_list()
 	echo link_variants
 	echo example_demo
 	echo rustdoc
+	echo docs_rs
+	echo fuse_feature
 	echo clippy
 	echo rustfmt
 	echo bindings_up_to_date
@@ -108,18 +116,18 @@ _example_demo()
 	grep -q 'the scoped VM went with its descriptor' demo.out
 }
 
-# vmmctl-sys/build.rs's other ways to link, each a build into its own
-# target directory under the suite's (cached between runs): the shared
-# library (VMMCTL_STATIC=0, run with LD_LIBRARY_PATH) and pkg-config
-# (VMMCTL_USE_PKG_CONFIG=1 over $VMMCTL_BUILD/lib/pkgconfig); the unit
-# tests of vmmctl-sys run in each.
+# vmmctl-sys/build.rs's VMMCTL_LIB_DIR, each a build into its own target
+# directory under the suite's (cached between runs): this build's
+# libvmmctl.a (static, the default) and libvmmctl.so (VMMCTL_STATIC=0, run
+# with LD_LIBRARY_PATH); the unit tests of vmmctl-sys run in each.
 _link_variant()
 {
 	_what=$1
 	shift
 	echo "== $_what"
-	(cd "$RUST_SRC" && env "$@" cargo test --offline -p vmmctl-sys --lib \
-	    --no-run --message-format=json \
+	(cd "$RUST_SRC" && env VMMCTL_LIB_DIR="$VMMCTL_BUILD/lib" "$@" \
+	    cargo test --offline -p vmmctl-sys --lib --no-run \
+	    --message-format=json \
 	    --target-dir "$CARGO_TARGET_DIR/link-$_what") >"link-$_what.json" ||
 	    return 1
 	_bin=$(jq -r 'select(.profile.test == true and .executable != null) |
@@ -135,11 +143,14 @@ _link_variants()
 	grep -q "libvmmctl\.so\.1 => $VMMCTL_BUILD/lib/" link-shared.ldd ||
 	    { cat link-shared.ldd; echo "not linked to libvmmctl.so.1"; return 1; }
 	echo "linked to $(grep -o 'libvmmctl\.so\.1 => [^ ]*' link-shared.ldd)"
-	_link_variant pkgconfig VMMCTL_USE_PKG_CONFIG=1 \
-	    PKG_CONFIG_PATH="$VMMCTL_BUILD/lib/pkgconfig" || return 1
-	! grep -q 'libvmmctl' link-pkgconfig.ldd ||
-	    { cat link-pkgconfig.ldd; echo "not static"; return 1; }
-	echo "pkg-config: static libvmmctl.a"
+	_link_variant static || return 1
+	! grep -q 'libvmmctl' link-static.ldd ||
+	    { cat link-static.ldd; echo "not static"; return 1; }
+	# The archive came from VMMCTL_LIB_DIR, not from csrc/ through cc.
+	grep -q "cargo:rustc-link-search=native=$VMMCTL_BUILD/lib" \
+	    "$CARGO_TARGET_DIR"/link-static/debug/build/vmmctl-sys-*/output ||
+	    { echo "VMMCTL_LIB_DIR was not used"; return 1; }
+	echo "static: $VMMCTL_BUILD/lib/libvmmctl.a"
 }
 
 foreign_run()
@@ -162,6 +173,28 @@ foreign_run()
 		(cd "$RUST_SRC" && RUSTDOCFLAGS="-D warnings" cargo doc \
 		    --workspace --no-deps --offline) && echo "rustdoc: clean"
 		;;
+	fuse_feature)
+		pkg-config --exists fuse3 ||
+		    { echo "SKIPPED: no libfuse3 (pkg-config fuse3)"; return 0; }
+		(cd "$RUST_SRC" && cargo test --offline -p vmmctl --features fuse \
+		    --test sim --target-dir "$CARGO_TARGET_DIR/fuse" -- \
+		    --test-threads 1 --nocapture) >fuse.out 2>&1
+		_rc=$?
+		cat fuse.out
+		[ "$_rc" -eq 0 ] || return "$_rc"
+		# A machine without a usable /dev/fuse: reported skipped.
+		grep -q 'SKIPPED: ' fuse.out && return 0
+		grep -q '^test fuse_device_mode \.\.\. ok' fuse.out ||
+		    { echo "device mode did not run"; return 1; }
+		;;
+	docs_rs)
+		(cd "$RUST_SRC" && env DOCS_RS=1 CC=/bin/false \
+		    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps \
+		    --offline --target-dir "$CARGO_TARGET_DIR/docs-rs") &&
+		    ! grep -q 'rustc-link-lib' \
+		    "$CARGO_TARGET_DIR"/docs-rs/debug/build/vmmctl-sys-*/output &&
+		    echo "docs.rs: no C compiled or linked"
+		;;
 	clippy)
 		(cd "$RUST_SRC" && cargo clippy --workspace --all-targets \
 		    --offline -- -D warnings) && echo "clippy: clean"
@@ -173,10 +206,11 @@ foreign_run()
 	bindings_up_to_date)
 		_gen="$PWD/gen"
 		sh "$RUST_SRC/gen-bindings.sh" "$VMMCTL_SRC" "$_gen" || return 1
-		diff -u "$RUST_SRC/vmmctl-sys/src/bindings.rs" "$_gen/bindings.rs" &&
-		    diff -u "$RUST_SRC/vmmctl-sys/src/kernel_abi.rs" \
-		    "$_gen/kernel_abi.rs" &&
-		    echo "bindings: up to date"
+		for _f in bindings.rs kernel_abi.rs sim.rs; do
+			diff -u "$RUST_SRC/vmmctl-sys/src/$_f" "$_gen/$_f" ||
+			    return 1
+		done
+		echo "bindings: up to date"
 		;;
 	*)
 		echo "unknown test $1"

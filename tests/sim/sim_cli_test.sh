@@ -274,6 +274,145 @@ daemon_failure_body()
 }
 daemon_failure_cleanup() { testsim_cleanup; }
 
+# ---- device mode (--fuse) ----------------------------------------------
+
+fuse_require()
+{
+	_why=$(testsim_fuse_unusable) && atf_skip "$_why"
+	return 0
+}
+
+# The mount's type at $1, from /proc/self/mountinfo ("" if none).
+mount_type()
+{
+	awk -v d="$1" '$5 == d { for (i = 7; $i != "-"; i++) ; t = $(i + 1) }
+	    END { print t }' /proc/self/mountinfo
+}
+
+atf_test_case fuse_lifecycle cleanup
+fuse_lifecycle_head() { atf_set descr "--fuse mounts the root (vmmctl and each jail's are files, nodes are served), SIGTERM unmounts and leaves the root as it was"; }
+fuse_lifecycle_body()
+{
+	fuse_require
+	testsim_start --fuse --jail a/b
+	r=$TESTSIM_ROOT
+	atf_check_equal fuse.vmmctl-sim "$(mount_type "$r")"
+	atf_check test -f "$r/vmmctl"
+	atf_check test -f "$r/jails/a/vmmctl"
+	atf_check test -f "$r/jails/a/b/vmmctl"
+	atf_check test -d "$r/jails/a/b/vmm"
+	atf_check -o inline:"666 0\n" stat -c '%a %u' "$r/vmmctl"
+	VMMCTL_ROOT=$r/jails/a/b atf_check -o ignore \
+	    "$VMMCTL_BUILD/bin/vmmctl" run deep -- \
+	    stat -c '%a %u %F' "$r/vmm/deep" "$r/jails/a/vmm/deep"
+	atf_check -o empty ls "$r/vmm"
+	kill -TERM "$TESTSIM_PID"
+	wait "$TESTSIM_PID"
+	atf_check_equal 0 $?
+	TESTSIM_PID=
+	atf_check_equal "" "$(mount_type "$r")"
+	atf_check -o empty ls -A "$r"
+	atf_check test ! -e "$r.pid"
+}
+fuse_lifecycle_cleanup() { testsim_cleanup; }
+
+atf_test_case fuse_refusals cleanup
+fuse_refusals_head() { atf_set descr "--fuse: a served root, a root holding foreign files, and a socket sim on a mounted root are refused"; }
+fuse_refusals_body()
+{
+	fuse_require
+	testsim_start --fuse
+	atf_check -s exit:1 -e match:'already serves' \
+	    "$sim_bin" --root "$TESTSIM_ROOT" --fuse
+	atf_check -s exit:1 -e match:'already serves .* \(device mode\)' \
+	    "$sim_bin" --root "$TESTSIM_ROOT"
+	atf_check kill -0 "$TESTSIM_PID"
+	atf_check test -f "$TESTSIM_ROOT/vmmctl"
+	testsim_stop
+	r=$(mkroot)
+	echo mine >"$r/notes"
+	atf_check -s exit:1 -e match:'holds notes' "$sim_bin" --root "$r" --fuse
+	atf_check -o inline:"mine\n" cat "$r/notes"
+	atf_check_equal "" "$(mount_type "$r")"
+}
+fuse_refusals_cleanup() { testsim_cleanup; }
+
+atf_test_case fuse_stale_mount cleanup
+fuse_stale_mount_head() { atf_set descr "--fuse after a SIGKILL: the dead mount is detected, detached and served again; with fusermount3 it is gone by itself"; }
+fuse_stale_mount_body()
+{
+	fuse_require
+	testsim_start --fuse
+	r=$TESTSIM_ROOT
+	VMMCTL_ROOT=$r atf_check "$VMMCTL_BUILD/bin/vmmctl" create left
+	# The sim and fusermount3's auto_unmount watchdog (its child): a
+	# dead mount stays.
+	watchdog=$(ps -o pid= --ppid "$TESTSIM_PID" | tr -d ' ')
+	kill -9 "$TESTSIM_PID" $watchdog
+	wait "$TESTSIM_PID"
+	TESTSIM_PID=
+	atf_check_equal fuse.vmmctl-sim "$(mount_type "$r")"
+	atf_check -s not-exit:0 -e match:'not connected' stat "$r/vmmctl"
+	rm -f "$r.pid"
+	testsim_start_at "$r" --fuse
+	atf_check -o empty ls "$r/vmm"
+	atf_check -o inline:"1\n" sh -c "grep -c ' $r ' /proc/self/mountinfo"
+	# With its watchdog, a killed sim leaves nothing mounted.
+	if [ -n "$watchdog" ]; then
+		kill -9 "$TESTSIM_PID"
+		wait "$TESTSIM_PID"
+		TESTSIM_PID=
+		i=0
+		while testsim_mounted "$r"; do
+			i=$((i + 1))
+			[ "$i" -le 1000 ] || atf_fail "still mounted after 10 s"
+			sleep 0.01
+		done
+	else
+		testsim_stop
+	fi
+}
+fuse_stale_mount_cleanup() { testsim_cleanup; }
+
+atf_test_case fuse_daemon cleanup
+fuse_daemon_head() { atf_set descr "--fuse -d returns once mounted; SIGTERM unmounts"; }
+fuse_daemon_body()
+{
+	fuse_require
+	r=$(mkroot)
+	atf_check -s exit:0 -o empty -e empty \
+	    "$sim_bin" --root "$r" --fuse -d --pidfile "$r.pid"
+	atf_check test -f "$r/vmmctl"
+	pid=$(cat "$r.pid")
+	echo "$pid $r" >>testsim.state
+	kill -TERM "$pid"
+	wait_pidfile_gone "$r.pid"
+	atf_check_equal "" "$(mount_type "$r")"
+	atf_check -o empty ls -A "$r"
+}
+fuse_daemon_cleanup() { testsim_cleanup; }
+
+atf_test_case fuse_unavailable cleanup
+fuse_unavailable_head()
+{
+	atf_set descr "--fuse where device mode cannot run (uid 65534, no fusermount3 in PATH): exit 69 saying why, nothing made"
+	atf_set require.user root
+	atf_set require.progs setpriv
+}
+fuse_unavailable_body()
+{
+	d=$(mkroot)
+	# A copy uid 65534 can execute, whatever the build tree's modes.
+	cp "$sim_bin" "$d/sim"
+	chmod 0755 "$d/sim"
+	atf_check -s exit:69 -o empty \
+	    -e match:'device mode is not available: (/dev/fuse|not root, and no fusermount3)' \
+	    setpriv --reuid 65534 --regid 65534 --clear-groups \
+	    env PATH=/nonexistent "$d/sim" --root "$d/r" --fuse
+	atf_check test ! -e "$d/r"
+}
+fuse_unavailable_cleanup() { testsim_cleanup; }
+
 atf_init_test_cases()
 {
 	atf_add_test_case help
@@ -288,4 +427,9 @@ atf_init_test_cases()
 	atf_add_test_case sigint_cleanup
 	atf_add_test_case daemon
 	atf_add_test_case daemon_failure
+	atf_add_test_case fuse_lifecycle
+	atf_add_test_case fuse_refusals
+	atf_add_test_case fuse_stale_mount
+	atf_add_test_case fuse_daemon
+	atf_add_test_case fuse_unavailable
 }

@@ -8,7 +8,9 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -24,6 +26,8 @@
 #include <atf-c.h>
 
 #include "simclient.h"
+#include "testsim.h"
+#include "vmmctl_dev.h"
 #include "vmmctl_sim.h"
 
 #define	SCOPED		VMMCTL_CREATE_DESTROY_ON_CLOSE
@@ -326,6 +330,82 @@ ATF_TC_BODY(fail_root_served, tc)
 	vmmctl_sim_free(first);
 }
 
+/* A raw VMMCTL_VM_CREATE on a device-mode descriptor: 0 or errno. */
+static int
+dev_create(int fd, const char *name, uint32_t flags)
+{
+	struct vmmctl_vm_create vc;
+
+	memset(&vc, 0, sizeof(vc));
+	(void)snprintf(vc.name, sizeof(vc.name), "%s", name);
+	vc.flags = flags;
+	return (ioctl(fd, VMMCTL_VM_CREATE, &vc) == 0 ? 0 : errno);
+}
+
+ATF_TC(fuse_in_process);
+ATF_TC_HEAD(fuse_in_process, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "vmmctl_sim_set_fuse: a device-mode "
+	    "simulator in a thread of this process serves ioctl(2) on "
+	    "<root>/vmmctl and the jails', shows nodes per view, and "
+	    "vmmctl_sim_free unmounts it, leaking no descriptor, twice");
+}
+ATF_TC_BODY(fuse_in_process, tc)
+{
+	char d[PATH_MAX], root[PATH_MAX], path[PATH_MAX + 16], why[256];
+	struct vmmctl_sim *sim;
+	struct statfs sfs;
+	struct stat st;
+	int before, error, fd, jfd, round;
+
+	if (testsim_fuse_unusable(why, sizeof(why)) != 0)
+		atf_tc_skip("%s", why);
+	tmpdir(d, sizeof(d));
+	ATF_REQUIRE(snprintf(root, sizeof(root), "%s/r", d) <
+	    (int)sizeof(root));
+	before = fd_count();
+	for (round = 0; round < 2; round++) {
+		ATF_REQUIRE_EQ(vmmctl_sim_new(root, &sim), 0);
+		ATF_REQUIRE_EQ(vmmctl_sim_jail(sim, "j1"), 0);
+		ATF_CHECK_EQ(vmmctl_sim_set_fuse(sim, 0x4), EINVAL);
+		ATF_REQUIRE_EQ(vmmctl_sim_set_fuse(sim, VMMCTL_SIM_FUSE), 0);
+		error = vmmctl_sim_start(sim);
+		ATF_REQUIRE_MSG(error == 0, "start: %s", vmmctl_sim_error(sim));
+		ATF_CHECK_EQ(vmmctl_sim_set_fuse(sim, 0), EBUSY);
+		ATF_REQUIRE(statfs(root, &sfs) == 0);
+		ATF_CHECK_EQ((unsigned long)sfs.f_type, 0x65735546UL);
+		snprintf(path, sizeof(path), "%s/vmmctl", root);
+		ATF_REQUIRE((fd = open(path, O_RDWR | O_CLOEXEC)) >= 0);
+		ATF_REQUIRE(fstat(fd, &st) == 0 && S_ISREG(st.st_mode));
+		snprintf(path, sizeof(path), "%s/jails/j1/vmmctl", root);
+		ATF_REQUIRE((jfd = open(path, O_RDWR | O_CLOEXEC)) >= 0);
+		ATF_CHECK_EQ(dev_create(fd, "hostvm", SCOPED), 0);
+		ATF_CHECK_EQ(dev_create(jfd, "jailvm", SCOPED), 0);
+		ATF_CHECK_EQ(dev_create(jfd, "hostvm", SCOPED), EEXIST);
+		/* Bad flags, as the kernel answers them. */
+		ATF_CHECK_EQ(dev_create(fd, "x", 0x2), EINVAL);
+		ATF_CHECK(exists(root, "vmm/hostvm"));
+		ATF_CHECK(exists(root, "vmm/jailvm"));
+		ATF_CHECK(exists(root, "jails/j1/vmm/jailvm"));
+		ATF_CHECK(!exists(root, "jails/j1/vmm/hostvm"));
+		snprintf(path, sizeof(path), "%s/vmm/hostvm", root);
+		ATF_REQUIRE(stat(path, &st) == 0);
+		ATF_CHECK_EQ(st.st_mode, S_IFREG | 0600);
+		ATF_CHECK_EQ(st.st_uid, geteuid());
+		/* Gone once close(2) returned: FUSE's release came first. */
+		ATF_REQUIRE(close(jfd) == 0);
+		ATF_CHECK(!exists(root, "vmm/jailvm"));
+		ATF_CHECK(exists(root, "vmm/hostvm"));
+		/* free() releases what is still open, then unmounts. */
+		vmmctl_sim_free(sim);
+		ATF_CHECK_EQ(dev_create(fd, "late", SCOPED), ENOTCONN);
+		ATF_REQUIRE(close(fd) == 0 || errno == ENOTCONN);
+		/* The sim made the root: unmounted and removed. */
+		ATF_CHECK(statfs(root, &sfs) != 0 && errno == ENOENT);
+		ATF_CHECK_EQ(fd_count(), before);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -335,5 +415,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fail_root_too_long);
 	ATF_TP_ADD_TC(tp, fail_root_not_writable);
 	ATF_TP_ADD_TC(tp, fail_root_served);
+	ATF_TP_ADD_TC(tp, fuse_in_process);
 	return (atf_no_error());
 }

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: BSD-2-Clause
  *
  * libvmmctl: the public API of vmmctl.h over two transports, FreeBSD's
- * /dev/vmmctl (vmmctl_ioctl.c) and vmmctl-sim's socket (vmmctl_sim.c).
+ * /dev/vmmctl (vmmctl_ioctl.c; also vmmctl-sim's device mode, a FUSE file
+ * that answers the same ioctls) and vmmctl-sim's socket (vmmctl_sim.c).
  * Every function returns 0 or a positive errno value; errno is scratch.
  */
 
@@ -147,18 +148,19 @@ vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out)
 		return (errno);
 	inherit = (flags & VMMCTL_OPEN_INHERIT) != 0;
 
-	if (S_ISCHR(st.st_mode)) {
+	if (vmmctl_dev_node(path, -1, &st)) {
 		tr = VMMCTL_TR_IOCTL;
 		if ((error = vmmctl_dev_open(path, inherit, &fd)) != 0)
 			return (error);
 		/* The node may have been replaced since stat(2). */
-		if (fstat(fd, &fst) == -1 || !S_ISCHR(fst.st_mode))
+		if (fstat(fd, &fst) == -1 || !vmmctl_dev_node(NULL, fd, &fst))
 			error = ENODEV;
 		else
 			error = vmmctl_dev_probe(fd);
 	} else if (S_ISSOCK(st.st_mode)) {
 		tr = VMMCTL_TR_SIM;
-		if ((error = vmmctl_sim_connect(path, inherit, &fd)) != 0)
+		if ((error = vmmctl_sim_connect(root, path, inherit,
+		    &fd)) != 0)
 			return (error);
 	} else
 		return (ENODEV);
@@ -167,6 +169,8 @@ vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out)
 		error = vmmctl_alloc(fd, tr, root, vmmctl_abs_root(root), out);
 	if (error != 0)
 		(void)close(fd);
+	else
+		(*out)->fuse = tr == VMMCTL_TR_IOCTL && S_ISREG(fst.st_mode);
 	return (error);
 }
 
@@ -184,11 +188,15 @@ vmmctl_from_fd(int fd, vmmctl_t **out)
 		return (EBADF);
 	if (fstat(fd, &st) == -1)
 		return (errno == EBADF ? EBADF : ENODEV);
-	if (S_ISCHR(st.st_mode)) {
+	if (vmmctl_dev_node(NULL, fd, &st)) {
 		if ((error = vmmctl_dev_probe(fd)) != 0)
 			return (error);
-		return (vmmctl_alloc(fd, VMMCTL_TR_IOCTL,
-		    vmmctl_default_root(NULL), NULL, out));
+		/* Device mode: the root is where the file is. */
+		root = S_ISREG(st.st_mode) ? vmmctl_dev_root(fd) : NULL;
+		if ((error = vmmctl_alloc(fd, VMMCTL_TR_IOCTL,
+		    vmmctl_default_root(NULL), root, out)) == 0)
+			(*out)->fuse = S_ISREG(st.st_mode);
+		return (error);
 	}
 	if (S_ISSOCK(st.st_mode)) {
 		if ((error = vmmctl_sim_probe(fd, &root)) != 0)
@@ -203,6 +211,24 @@ vmmctl_fd(const vmmctl_t *h)
 {
 
 	return (h == NULL ? -1 : h->fd);
+}
+
+/*
+ * vmmctl-sim's device mode: FUSE sends the release of the last close(2)
+ * asynchronously, queued before close() returns; the sim serves requests
+ * in the order they were queued.  A stat of <root>/vmmctl is a request
+ * (nothing is cached) that comes back only once the release was served.
+ */
+static void
+vmmctl_fuse_sync(const vmmctl_t *h)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (vmmctl_path(path, sizeof(path), h->root, "vmmctl", NULL) != 0)
+		return;
+	while (stat(path, &st) == -1 && errno == EINTR)
+		;
 }
 
 /*
@@ -226,6 +252,8 @@ vmmctl_close(vmmctl_t *h)
 	 */
 	if (h->transport == VMMCTL_TR_SIM && h->root != NULL)
 		vmmctl_sim_settle(h->root);
+	if (h->fuse)
+		vmmctl_fuse_sync(h);
 	(void)pthread_mutex_destroy(&h->lock);
 	free(h->root);
 	free(h);
@@ -305,12 +333,17 @@ vmmctl_destroy(vmmctl_t *h, const char *name)
  * request: one harmless request (vmmctl_sim_sync()) therefore makes
  * <root>/vmm as current as the kernel's.  It also tells whether the sim is
  * still there: the nodes of a dead one are stale, and its error (EPIPE,
- * ECONNRESET, ...) is the caller's, as for any other request.
+ * ECONNRESET, ...) is the caller's, as for any other request.  In device
+ * mode <root>/vmm is current already (the sim serves requests in the
+ * kernel's order), but a dead sim's mount is gone or dead: the same
+ * request on the descriptor says so (ENOTCONN).
  */
 static int
 vmmctl_sync(vmmctl_t *h)
 {
 
+	if (h->fuse)
+		return (vmmctl_dev_sync(h->fd));
 	if (h->transport != VMMCTL_TR_SIM)
 		return (0);
 	return (vmmctl_sim_sync(h));

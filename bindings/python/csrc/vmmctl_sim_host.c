@@ -5,12 +5,15 @@
  * The simulator host: one instance of the kernel core (sys/kern) under a
  * root directory, its OS hooks, the VMs' device nodes, and the public API
  * of vmmctl_sim.h.  The root and its views' directories are
- * vmmctl_sim_root.c; the transport that carries requests to the core is
- * vmmctl_sim_sock.c; the daemon is vmmctl_sim_main.c.
+ * vmmctl_sim_root.c; the transports that carry requests to the core are
+ * vmmctl_sim_sock.c (a unix socket, the default; its reply channels in
+ * vmmctl_sim_chan.c) and vmmctl_sim_fuse.c (device mode: a FUSE file
+ * system mounted at the root); the daemon is vmmctl_sim_main.c.
  *
  * A VM's device node is a regular file <view>/vmm/<name>, mode 0600, owned
  * by its creator (when the host can chown), in the view of the creator's
- * jail and of every ancestor up to <root>/vmm, as devfs shows it.
+ * jail and of every ancestor up to <root>/vmm, as devfs shows it.  In
+ * device mode the FUSE transport serves the same nodes from memory.
  */
 
 #include <sys/types.h>
@@ -60,12 +63,19 @@ sim_set_cloexec_nonblock(int fd)
 /* ------------------------------------------------------------------ */
 /* struct vmmctl_os: the host's hooks. */
 
+/*
+ * The core's lock, with its holder noted for assert_locked (sx_assert's
+ * role): only the holder writes klock_held/klock_owner, so a thread that
+ * holds the lock reads its own writes.
+ */
 static void
 os_lock(void *arg)
 {
 	struct vmmctl_sim *sim = arg;
 
 	(void)pthread_mutex_lock(&sim->klock);
+	sim->klock_owner = pthread_self();
+	sim->klock_held = 1;
 }
 
 static void
@@ -73,7 +83,43 @@ os_unlock(void *arg)
 {
 	struct vmmctl_sim *sim = arg;
 
+	sim->klock_held = 0;
 	(void)pthread_mutex_unlock(&sim->klock);
+}
+
+/* A core function that needs the lock ran without it: a bug, stop here. */
+static void
+os_assert_locked(void *arg)
+{
+	struct vmmctl_sim *sim = arg;
+
+	if (!sim->klock_held || !pthread_equal(sim->klock_owner,
+	    pthread_self()))
+		abort();
+}
+
+/* sx_sleep: a release waits for a destroy another thread has under way. */
+static void
+os_sleep(void *arg, const void *chan)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)chan;
+	os_assert_locked(sim);
+	sim->klock_held = 0;
+	(void)pthread_cond_wait(&sim->kwake, &sim->klock);
+	sim->klock_owner = pthread_self();
+	sim->klock_held = 1;
+}
+
+/* One condition for every channel: the core checks again when woken. */
+static void
+os_wakeup(void *arg, const void *chan)
+{
+	struct vmmctl_sim *sim = arg;
+
+	(void)chan;
+	(void)pthread_cond_broadcast(&sim->kwake);
 }
 
 static void *
@@ -181,6 +227,8 @@ os_publish(void *arg, const struct vmmctl_kvm *vm)
 	struct vmmctl_kjail *j;
 	int error;
 
+	if (sim->fuse)
+		return (sim_fuse_publish(sim, vm));
 	for (j = vmmctl_kvm_jail(vm); ; j = vmmctl_kjail_parent(j)) {
 		if ((error = publish_one(sim, vm, j)) != 0) {
 			/* Only the views below j: j's entry is not ours. */
@@ -196,8 +244,12 @@ os_publish(void *arg, const struct vmmctl_kvm *vm)
 static void
 os_unpublish(void *arg, const struct vmmctl_kvm *vm)
 {
+	struct vmmctl_sim *sim = arg;
 
-	unpublish_below(arg, vm, NULL, 1);
+	if (sim->fuse)
+		sim_fuse_unpublish(sim, vm);
+	else
+		unpublish_below(sim, vm, NULL, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -331,7 +383,7 @@ root_check_paths(struct vmmctl_sim *sim)
 	char path[PATH_MAX];
 	size_t i;
 
-	for (i = 0; i < sim->neps; i++)
+	for (i = 0; i < sim->neps && !sim->fuse; i++)
 		if (sim_sock_path(path, sizeof(path), sim->eps[i].dir) != 0)
 			return (sim_fail(sim, ENAMETOOLONG, "socket path "
 			    "%s/vmmctl is longer than a unix socket address "
@@ -345,9 +397,11 @@ root_teardown(struct vmmctl_sim *sim)
 {
 
 	sim_sock_close(sim);		/* releases every open file */
+	sim_fuse_close(sim);		/* likewise, and unmounts */
 	if (sim->kern != NULL)
 		vmmctl_kern_fini(sim->kern);	/* unpublishes every VM */
 	sim->kern = NULL;
+	sim_fuse_free(sim);		/* the nodes, once unpublished */
 	sim_root_close(sim);
 }
 
@@ -361,6 +415,9 @@ sim_init_os(struct vmmctl_sim *sim)
 	sim->os.arg = sim;
 	sim->os.lock = os_lock;
 	sim->os.unlock = os_unlock;
+	sim->os.assert_locked = os_assert_locked;
+	sim->os.sleep = os_sleep;
+	sim->os.wakeup = os_wakeup;
 	sim->os.zalloc = os_zalloc;
 	sim->os.free = os_free;
 	sim->os.priv_check = os_priv_check;
@@ -386,6 +443,11 @@ vmmctl_sim_new(const char *root, struct vmmctl_sim **simp)
 	sim->egid = getegid();
 	sim_init_os(sim);
 	if ((error = pthread_mutex_init(&sim->klock, NULL)) != 0) {
+		free(sim);
+		return (error);
+	}
+	if ((error = pthread_cond_init(&sim->kwake, NULL)) != 0) {
+		(void)pthread_mutex_destroy(&sim->klock);
 		free(sim);
 		return (error);
 	}
@@ -423,17 +485,37 @@ vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit)
 }
 
 int
+vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int flags)
+{
+	char why[256];
+	int error;
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	if ((flags & ~(VMMCTL_SIM_FUSE | VMMCTL_SIM_FUSE_AUTO_UNMOUNT)) != 0)
+		return (EINVAL);
+	if (flags != 0 && (error = sim_fuse_usable(why, sizeof(why))) != 0) {
+		(void)snprintf(sim->err, sizeof(sim->err), "device mode is not "
+		    "available: %s", why);
+		return (error);
+	}
+	sim->fuse = flags != 0;
+	sim->fuse_auto_unmount = (flags & VMMCTL_SIM_FUSE_AUTO_UNMOUNT) != 0;
+	return (0);
+}
+
+int
 vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation)
 {
 
 	if (sim->state != SIM_NEW)
 		return (EBUSY);
-	if (generation < 0 || generation > 3)
+	if (generation < 0 || generation > VMMCTL_KERN_GEN_MAX)
 		return (EINVAL);
-	/* The core models generation 3 only, for now. */
-	if (generation != 0 && generation != 3)
-		return (ENOTSUP);
-	return (0);
+	if (generation == 0)
+		generation = VMMCTL_KERN_GEN_MAX;
+	/* No file is open yet: the core takes it. */
+	return (vmmctl_kern_set_generation(sim->kern, generation));
 }
 
 static int
@@ -466,7 +548,17 @@ vmmctl_sim_listen(struct vmmctl_sim *sim)
 	if ((error = root_check_paths(sim)) != 0 ||
 	    (error = sim_root_open(sim)) != 0)
 		goto fail;
-	for (i = 0; i < sim->neps; i++) {
+	if (sim->fuse) {
+		if ((error = sim_fuse_mount(sim)) != 0)
+			goto fail;
+		sim->state = SIM_LISTENING;
+		return (0);
+	}
+	/*
+	 * The host's endpoint last: whoever waits for <root>/vmmctl to
+	 * accept finds every jail's endpoint ready too.
+	 */
+	for (i = sim->neps; i-- > 0; ) {
 		if ((error = sim_sock_listen(sim, &sim->eps[i])) != 0) {
 			(void)sim_fail(sim, error, "%s/vmmctl",
 			    sim->eps[i].dir);
@@ -489,7 +581,8 @@ vmmctl_sim_run(struct vmmctl_sim *sim)
 		return (error);
 	if (sim->state != SIM_LISTENING)
 		return (EINVAL);
-	if ((error = sim_sock_serve(sim)) != 0)
+	if ((error = (sim->fuse ? sim_fuse_serve(sim) :
+	    sim_sock_serve(sim))) != 0)
 		return (sim_fail(sim, error, "serving %s", sim->root));
 	return (0);
 }
@@ -551,6 +644,7 @@ vmmctl_sim_free(struct vmmctl_sim *sim)
 	if (sim->wake[1] >= 0)
 		(void)close(sim->wake[1]);
 	free(sim->eps);
+	(void)pthread_cond_destroy(&sim->kwake);
 	(void)pthread_mutex_destroy(&sim->klock);
 	free(sim);
 }

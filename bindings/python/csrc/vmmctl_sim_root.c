@@ -23,11 +23,17 @@
  *     An entry the clean-up cannot remove is an error, not skipped.
  *   - At stop the simulator removes what it made: the endpoints, vmm/,
  *     jails/, the marker, and the root if it made it.
+ *   - Device mode mounts its file system over the root, which must then
+ *     hold nothing but the marker (the lock stays on the directory
+ *     beneath the mount).
  */
 
 #include <sys/types.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/vfs.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +67,23 @@ dir_is_ours(const struct vmmctl_sim *sim, const struct stat *st)
 	if (st->st_uid != sim->euid || (st->st_mode & (S_IWGRP | S_IWOTH)))
 		return (EPERM);
 	return (0);
+}
+
+/*
+ * A FUSE file system mounted on the root: a device-mode simulator serves
+ * it (a dead one's mount was detached by sim_fuse_unstale() already).
+ */
+static int
+root_is_fuse(int fd)
+{
+#if defined(__linux__)
+	struct statfs sf;
+
+	return (fstatfs(fd, &sf) == 0 && sf.f_type == 0x65735546);
+#else
+	(void)fd;
+	return (0);
+#endif
 }
 
 /* mkdir -p of the root's parents (the root itself is made 0755 later). */
@@ -140,6 +163,9 @@ root_open(struct vmmctl_sim *sim)
 	}
 	if (fstat(sim->rootfd, &st) != 0)
 		return (sim_fail(sim, errno, "%s", sim->root));
+	if (root_is_fuse(sim->rootfd))
+		return (sim_fail(sim, EADDRINUSE, "another simulator already "
+		    "serves %s (device mode)", sim->root));
 	if (sim->root_made && fchmod(sim->rootfd, 0755) != 0)
 		return (sim_fail(sim, errno, "%s", sim->root));
 	if ((error = dir_is_ours(sim, &st)) != 0)
@@ -352,17 +378,49 @@ views_make(struct vmmctl_sim *sim)
 	return (0);
 }
 
+/*
+ * Device mode mounts over the root: once a previous run's leftovers are
+ * gone it must hold nothing but the lock, or the mount would hide files
+ * that are not ours.
+ */
+static int
+root_empty(struct vmmctl_sim *sim)
+{
+	struct dirent *de;
+	DIR *d;
+	int error, fd;
+
+	if ((fd = dup(sim->rootfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		error = errno;
+		if (fd >= 0)
+			(void)close(fd);
+		return (sim_fail(sim, error, "%s", sim->root));
+	}
+	error = 0;
+	while (error == 0 && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0 &&
+		    strcmp(de->d_name, SIM_LOCK_NAME) != 0)
+			error = sim_fail(sim, ENOTEMPTY, "device mode mounts "
+			    "over the root, but %s holds %s, which is not the "
+			    "simulator's", sim->root, de->d_name);
+	(void)closedir(d);
+	return (error);
+}
+
 int
 sim_root_open(struct vmmctl_sim *sim)
 {
 	int error, leftovers;
 
+	/* A killed device-mode simulator's dead mount goes first. */
+	if (sim->fuse && (error = sim_fuse_unstale(sim)) != 0)
+		return (error);
 	if ((error = root_open(sim)) != 0 ||
 	    (error = root_lock(sim, &leftovers)) != 0 ||
-	    (error = root_clear(sim, leftovers)) != 0 ||
-	    (error = views_make(sim)) != 0)
+	    (error = root_clear(sim, leftovers)) != 0)
 		return (error);
-	return (0);
+	return (sim->fuse ? root_empty(sim) : views_make(sim));
 }
 
 static void

@@ -10,7 +10,8 @@
  * bucket array cannot be allocated the table keeps working, only with longer
  * chains, so no create ever fails because of it.
  *
- * All functions here are called with the core's lock held.
+ * All functions here but vmmctl_kt_hash and vmmctl_kt_init (which runs
+ * before the instance exists) need the core's lock, and assert it.
  */
 
 #include <errno.h>
@@ -60,6 +61,7 @@ vmmctl_kt_fini(struct vmmctl_kern *k)
 	struct vmmctl_kuid *u;
 	size_t i;
 
+	KERN_ASSERT_LOCKED(k);
 	for (i = 0; i < VMMCTL_UID_BUCKETS; i++) {
 		while ((u = k->k_uids[i]) != NULL) {
 			k->k_uids[i] = u->u_next;
@@ -77,6 +79,7 @@ vmmctl_kt_lookup(const struct vmmctl_kern *k, const char *name)
 	struct vmmctl_kvm *vm;
 	uint32_t h;
 
+	KERN_ASSERT_LOCKED(k);
 	h = vmmctl_kt_hash(name);
 	for (vm = k->k_buckets[h & (k->k_nbuckets - 1)]; vm != NULL;
 	    vm = vm->vm_hnext) {
@@ -116,6 +119,7 @@ vmmctl_kt_insert(struct vmmctl_kern *k, struct vmmctl_kvm *vm)
 {
 	struct vmmctl_kvm **head;
 
+	KERN_ASSERT_LOCKED(k);
 	if (k->k_nvms >= k->k_nbuckets)
 		kt_grow(k);
 	head = &k->k_buckets[vm->vm_hash & (k->k_nbuckets - 1)];
@@ -129,6 +133,7 @@ vmmctl_kt_remove(struct vmmctl_kern *k, struct vmmctl_kvm *vm)
 {
 	struct vmmctl_kvm **pp;
 
+	KERN_ASSERT_LOCKED(k);
 	for (pp = &k->k_buckets[vm->vm_hash & (k->k_nbuckets - 1)];
 	    *pp != NULL; pp = &(*pp)->vm_hnext) {
 		if (*pp == vm) {
@@ -151,6 +156,7 @@ vmmctl_kt_next_live(const struct vmmctl_kern *k, size_t *bucketp)
 	struct vmmctl_kvm *vm;
 	size_t i;
 
+	KERN_ASSERT_LOCKED(k);
 	for (i = *bucketp; i < k->k_nbuckets; i++) {
 		for (vm = k->k_buckets[i]; vm != NULL; vm = vm->vm_hnext) {
 			if (vm->vm_state == VMMCTL_KVM_LIVE) {
@@ -187,6 +193,7 @@ vmmctl_kt_uid_count(const struct vmmctl_kern *k, uint32_t uid)
 {
 	const struct vmmctl_kuid *u;
 
+	KERN_ASSERT_LOCKED(k);
 	for (u = k->k_uids[kt_uid_bucket(uid)]; u != NULL;
 	    u = u->u_next) {
 		if (u->u_uid == uid)
@@ -201,6 +208,7 @@ vmmctl_kt_uid_ref(struct vmmctl_kern *k, uint32_t uid)
 {
 	struct vmmctl_kuid **pp, *u;
 
+	KERN_ASSERT_LOCKED(k);
 	pp = kt_uid_slot(k, uid);
 	if ((u = *pp) == NULL) {
 		u = k->k_os.zalloc(k->k_os.arg, sizeof(*u));
@@ -218,6 +226,7 @@ vmmctl_kt_uid_unref(struct vmmctl_kern *k, uint32_t uid)
 {
 	struct vmmctl_kuid **pp, *u;
 
+	KERN_ASSERT_LOCKED(k);
 	pp = kt_uid_slot(k, uid);
 	if ((u = *pp) == NULL)
 		return;

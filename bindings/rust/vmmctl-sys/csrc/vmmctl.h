@@ -62,14 +62,19 @@ uint32_t	vmmctl_version(void);
  * Open the control device <root>/vmmctl and return a new handle in *out.
  * root (nullable): the directory that holds vmmctl; NULL means
  * $VMMCTL_ROOT if set and non-empty, else "/dev".  A character device gets
- * ioctl(2), a unix socket gets the vmmctl-sim protocol.  The descriptor is
- * close-on-exec unless flags has VMMCTL_OPEN_INHERIT.
+ * ioctl(2), a unix socket gets the vmmctl-sim protocol.  A socket is
+ * trusted only when the process listening on it runs as root or as the
+ * owner of root (the directory, after the links of its path), checked
+ * before anything is sent.  The descriptor is close-on-exec unless flags
+ * has VMMCTL_OPEN_INHERIT.
  * out: set only on success; the handle owns the descriptor.
  * Errors: EINVAL (unknown flag bits, out NULL), ENAMETOOLONG (path too long),
  * ENOENT (no <root>/vmmctl), ENODEV (<root>/vmmctl is neither a character
  * device nor a socket, or is a character device that is not vmmctl),
  * EACCES/EPERM (no write access), ECONNREFUSED (no simulator listening),
- * EPROTO (the simulator speaks another protocol), ENOMEM, EMFILE, ENFILE.
+ * ECANCELED (the socket is served by neither root nor the owner of
+ * root: refused), EPROTO (the simulator speaks another protocol), ENOMEM,
+ * EMFILE, ENFILE.
  */
 int		vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out);
 
@@ -78,7 +83,8 @@ int		vmmctl_open(const char *root, uint32_t flags, vmmctl_t **out);
  * (see VMMCTL_FD in vmmctl(1)) or received over SCM_RIGHTS.  On success the
  * handle owns fd and closes it; on failure fd is left open and untouched.
  * The transport is chosen by fstat(2): a socket must be connected to a
- * vmmctl-sim.
+ * vmmctl-sim, whose listener is not checked (the descriptor's sender is
+ * trusted as the one who connected it).
  * Errors: EBADF (fd negative or not open), ENODEV (not a control
  * descriptor), EINVAL (out NULL), ENOMEM.
  */
@@ -143,9 +149,12 @@ int		vmmctl_vm_open(vmmctl_t *h, const char *name, int *fd);
 
 /*
  * Check a VM name without asking the kernel: 1 to VMMCTL_NAME_MAX bytes, not
- * "." or "..", no '/'.
- * Errors: EINVAL (NULL, empty, ".", "..", contains '/'), ENAMETOOLONG (longer
- * than VMMCTL_NAME_MAX bytes).
+ * "." or "..", no '/', no '"' and no white space.  FreeBSD would silently
+ * cut a longer name, refuse '"' and white space (devfs), and make a
+ * sub-directory of /dev/vmm for a '/': the library refuses them all up front.
+ * Errors: EINVAL (NULL, empty, ".", "..", contains '/', '"', or one of
+ * ' ', '\t', '\n', '\v', '\f', '\r'), ENAMETOOLONG (longer than
+ * VMMCTL_NAME_MAX bytes).
  */
 int		vmmctl_check_name(const char *name);
 

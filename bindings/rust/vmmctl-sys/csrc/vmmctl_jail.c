@@ -7,6 +7,11 @@
  * visible there and in every ancestor, as prison_check(9) would allow; names
  * stay one global namespace regardless.
  *
+ * allow.vmm: a jail without it may neither open the control device nor
+ * (generation 3) create VMs.  FreeBSD never lets a jail hold a permission
+ * its parent lacks, so the effective value is the jail's own flag and every
+ * ancestor's.
+ *
  * Jails are few and live as long as the device instance, so they sit on one
  * list and duplicate names are found by a scan.
  */
@@ -69,6 +74,45 @@ out:
 	return (error);
 }
 
+int
+vmmctl_kern_jail_set_vmm(struct vmmctl_kern *k, struct vmmctl_kjail *j,
+    int allow)
+{
+
+	if (k == NULL || j == NULL)
+		return (EINVAL);
+	k->k_os.lock(k->k_os.arg);
+	j->j_novmm = !allow;
+	k->k_os.unlock(k->k_os.arg);
+	return (0);
+}
+
+/* prison_allow(cred, PR_ALLOW_VMM) for a caller in j; the host: always. */
+int
+vmmctl_kjail_allows_vmm_locked(const struct vmmctl_kern *k,
+    const struct vmmctl_kjail *j)
+{
+
+	KERN_ASSERT_LOCKED(k);
+	for (; j != NULL; j = j->j_parent) {
+		if (j->j_novmm)
+			return (0);
+	}
+	return (1);
+}
+
+int
+vmmctl_kern_jail_allows_vmm(const struct vmmctl_kern *k,
+    const struct vmmctl_kjail *j)
+{
+	int allowed;
+
+	k->k_os.lock(k->k_os.arg);
+	allowed = vmmctl_kjail_allows_vmm_locked(k, j);
+	k->k_os.unlock(k->k_os.arg);
+	return (allowed);
+}
+
 /* The host has no name: "". */
 const char *
 vmmctl_kjail_name(const struct vmmctl_kjail *j)
@@ -100,10 +144,11 @@ vmmctl_kjail_sees(const struct vmmctl_kjail *viewer,
 }
 
 void
-vmmctl_kjail_free_all(struct vmmctl_kern *k)
+vmmctl_kjail_free_all_locked(struct vmmctl_kern *k)
 {
 	struct vmmctl_kjail *j;
 
+	KERN_ASSERT_LOCKED(k);
 	while ((j = k->k_jails) != NULL) {
 		k->k_jails = j->j_next;
 		k->k_os.free(k->k_os.arg, j);

@@ -57,6 +57,27 @@ int	vmmctl_sim_jail(struct vmmctl_sim *sim, const char *spec);
 int	vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit);
 
 /*
+ * Device mode (flags != 0): instead of a unix socket, the root is mounted
+ * as a FUSE file system in which <root>/vmmctl (and each jail's) is a file
+ * that answers the vmmctl ioctls, <root>/vmm/<name> are the nodes, and the
+ * kernel tracks open file descriptions and each caller's credentials, so
+ * libvmmctl takes its character-device path.  The root must be an empty
+ * directory (or absent); it is unmounted at vmmctl_sim_free().  Needs
+ * /dev/fuse and root or fusermount3, checked now: otherwise an errno, and
+ * vmmctl_sim_error() says what is missing (ENOTSUP: this build has no FUSE
+ * support).
+ *
+ * VMMCTL_SIM_FUSE_AUTO_UNMOUNT, for a process that serves until it exits
+ * (the daemon): fusermount3, when installed, also unmounts the root if the
+ * process dies; libfuse then keeps a socket to it open until the process
+ * exits.  Without it, a dead mount is detached by the next simulator
+ * started on the root.
+ */
+#define	VMMCTL_SIM_FUSE			0x1
+#define	VMMCTL_SIM_FUSE_AUTO_UNMOUNT	0x2
+int	vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int flags);
+
+/*
  * The generation of /dev/vmmctl to model (FREEBSD.md): 1, 2 or 3; 0 means
  * the newest.  ENOTSUP for a generation this build does not model, EINVAL
  * for one that does not exist.

@@ -209,6 +209,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uc.uid;
+	cred->ruid = cred->uid;
 	cred->gid = (uint32_t)uc.gid;
 #else
 	uid_t uid;
@@ -218,6 +219,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getpeereid(fd, &uid, &gid) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uid;
+	cred->ruid = cred->uid;
 	cred->gid = (uint32_t)gid;
 #endif
 	return (0);
@@ -517,8 +519,11 @@ msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
 	    cm->cmsg_len < CMSG_LEN(sizeof(uc)))
 		return;
 	memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
-	/* One uid per message: the effective one (the library sends it). */
-	c->rcred.uid = (uint32_t)uc.uid;
+	/*
+	 * One uid per message: the effective one (the library sends it),
+	 * which the per-uid limit then counts as the real one too.
+	 */
+	c->rcred.uid = c->rcred.ruid = (uint32_t)uc.uid;
 	c->rcred.gid = (uint32_t)uc.gid;
 	c->pid = (uint32_t)uc.pid;
 	c->have_cred = 1;
@@ -530,6 +535,7 @@ msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
 		return;
 	memcpy(&sc, CMSG_DATA(cm), sizeof(sc));
 	c->rcred.uid = (uint32_t)sc.sc_euid;
+	c->rcred.ruid = (uint32_t)sc.sc_uid;
 	c->rcred.gid = (uint32_t)sc.sc_egid;
 	c->pid = (uint32_t)sc.sc_pid;
 	c->have_cred = 1;

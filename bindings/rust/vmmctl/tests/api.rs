@@ -4,12 +4,14 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::ErrorKind;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::sync::Arc;
 
-use common::{sim, sorted};
+use common::sim;
 use vmmctl::sim::Simulator;
 use vmmctl::{CreateFlags, OpenFlags, Vmmctl, NAME_MAX};
 
@@ -24,7 +26,7 @@ fn create_list_destroy() {
     assert!(ctl.list().unwrap().is_empty());
     ctl.create("vm-a", CreateFlags::empty()).unwrap();
     ctl.create("vm-b", CreateFlags::PERSISTENT).unwrap();
-    assert_eq!(sorted(ctl.list().unwrap()), ["vm-a", "vm-b"]);
+    assert_eq!(ctl.list().unwrap(), ["vm-a", "vm-b"]);
     assert_eq!(ctl.list_os().unwrap().len(), 2);
     // The simulator publishes device nodes under <root>/vmm.
     assert!(sim.root().join("vmm/vm-a").exists());
@@ -139,7 +141,7 @@ fn drop_destroys_scoped_vms_only() {
     let ctl = sim.open().unwrap();
     ctl.create("scoped", CreateFlags::empty()).unwrap();
     ctl.create("persistent", CreateFlags::PERSISTENT).unwrap();
-    assert_eq!(sorted(watcher.list().unwrap()), ["persistent", "scoped"]);
+    assert_eq!(watcher.list().unwrap(), ["persistent", "scoped"]);
     drop(ctl);
     assert_eq!(watcher.list().unwrap(), ["persistent"]);
     assert!(!sim.root().join("vmm/scoped").exists());
@@ -187,7 +189,7 @@ fn from_fd_shares_the_descriptor() {
     assert_eq!(watcher.list().unwrap(), ["shared"]);
     // The adopted handle works for requests, and owns the VM too.
     adopted.create("shared-2", CreateFlags::empty()).unwrap();
-    assert_eq!(sorted(adopted.list().unwrap()), ["shared", "shared-2"]);
+    assert_eq!(adopted.list().unwrap(), ["shared", "shared-2"]);
     drop(adopted);
     assert!(watcher.list().unwrap().is_empty());
 }
@@ -273,6 +275,40 @@ fn list_grows_its_buffer() {
     }
     let listed: BTreeSet<String> = ctl.list().unwrap().into_iter().collect();
     assert_eq!(listed, names);
+}
+
+#[test]
+fn list_is_sorted_by_bytes() {
+    let sim = sim();
+    let ctl = sim.open().unwrap();
+    // 40 names created in a scrambled order (i * 17 mod 40), so that the
+    // directory order is unlikely to be sorted by chance, and two that are
+    // not UTF-8 (bytes above 0x7f sort after ASCII).
+    let mut want: Vec<Vec<u8>> = (0..40u32)
+        .map(|i| format!("vm-{:02}", (i * 17) % 40).into_bytes())
+        .collect();
+    want.push(b"\xffz".to_vec());
+    want.push(b"\xc3(".to_vec());
+    for n in &want {
+        ctl.create(OsStr::from_bytes(n), CreateFlags::empty())
+            .unwrap();
+    }
+    want.sort();
+    let got: Vec<Vec<u8>> = ctl
+        .list_os()
+        .unwrap()
+        .into_iter()
+        .map(|n| n.into_vec())
+        .collect();
+    assert_eq!(got, want);
+    for n in [b"\xffz".as_slice(), b"\xc3(".as_slice()] {
+        ctl.destroy(OsStr::from_bytes(n)).unwrap();
+    }
+    let names = ctl.list().unwrap();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names.len(), 40);
+    assert_eq!(names, sorted);
 }
 
 #[test]
@@ -375,11 +411,8 @@ fn jails_see_their_own_and_their_children() {
     host.create("on-host", CreateFlags::empty()).unwrap();
     j1.create("in-j1", CreateFlags::empty()).unwrap();
     inner.create("in-inner", CreateFlags::empty()).unwrap();
-    assert_eq!(
-        sorted(host.list().unwrap()),
-        ["in-inner", "in-j1", "on-host"]
-    );
-    assert_eq!(sorted(j1.list().unwrap()), ["in-inner", "in-j1"]);
+    assert_eq!(host.list().unwrap(), ["in-inner", "in-j1", "on-host"]);
+    assert_eq!(j1.list().unwrap(), ["in-inner", "in-j1"]);
     assert_eq!(inner.list().unwrap(), ["in-inner"]);
     assert!(j2.list().unwrap().is_empty());
     // Names stay globally unique; invisible VMs cannot be destroyed.

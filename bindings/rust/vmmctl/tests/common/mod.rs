@@ -5,13 +5,7 @@ use vmmctl::sim::Simulator;
 
 /// A private simulator for one test, stopped and cleaned up on drop.
 pub fn sim() -> Simulator {
-    Simulator::start().expect("cannot start vmmctl-sim (is VMMCTL_BUILD set?)")
-}
-
-/// The names, sorted.
-pub fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
+    Simulator::start().expect("cannot start the in-process simulator")
 }
 
 /// The real uid of this process.

@@ -1,0 +1,5 @@
+//go:build vmmctl_fuse
+
+package main
+
+const fuseBuilt = true

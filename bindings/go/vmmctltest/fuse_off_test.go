@@ -1,0 +1,5 @@
+//go:build !vmmctl_fuse
+
+package vmmctltest_test
+
+const fuseBuilt = false
