@@ -123,7 +123,7 @@ demo_body()
 import socket, sys, time
 end = time.monotonic() + 10
 while time.monotonic() < end:
-    with socket.socket(socket.AF_UNIX) as s:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         try:
             s.connect(sys.argv[1] + "/vmmctl")
             sys.exit(0)

@@ -9,6 +9,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -254,6 +255,65 @@ ATF_TC_BODY(unpriv_open_readonly, tc)
 	sim_down(&ts);
 }
 
+/*
+ * One user floods the simulator with connections: past its cap its opens
+ * fail (EMFILE), and another user's open and create still work; no create
+ * ever fails for want of a descriptor.
+ */
+ATF_TC(conn_flood);
+ATF_TC_HEAD(conn_flood, tc)
+{
+
+	root_head(tc, "a connection flood by uid 65534 leaves root's creates "
+	    "working");
+}
+ATF_TC_BODY(conn_flood, tc)
+{
+	int fds[4096], go[2], ready[2], e, fd, n;
+	struct rlimit old, low;
+	struct testsim ts;
+	pid_t pid;
+	char b;
+
+	/* A sim that may open 512 descriptors: a cap of (512 - 64) / 4. */
+	ATF_REQUIRE_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 512;
+	ATF_REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+	e = testsim_start(&ts, NULL);
+	ATF_REQUIRE_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ATF_REQUIRE_MSG(e == 0, "testsim_start: %s", strerror(e));
+	ATF_REQUIRE(pipe(go) == 0 && pipe(ready) == 0);
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0) {
+		(void)close(ready[0]);
+		drop_privileges();
+		for (n = 0, e = 0; n < 4096; n++)
+			if ((e = simclient_open(ts.root, &fds[n])) != 0)
+				break;
+		/* Refused by the cap, not by our own descriptor limit. */
+		CHILD_CHECK(e == EMFILE && n == (512 - 64) / 4);
+		CHILD_CHECK(simclient_create(fds[0], "flood", SCOPED) == 0);
+		CHILD_CHECK(write(ready[1], "r", 1) == 1);
+		CHILD_CHECK(read(go[0], &b, 1) == 1);
+		_exit(0);
+	}
+	(void)close(ready[1]);
+	ATF_REQUIRE_MSG(read(ready[0], &b, 1) == 1, "the flooding child failed");
+	/* While the flood holds: another user is served. */
+	fd = conn(&ts);
+	ATF_CHECK_EQ(simclient_create(fd, "mine", SCOPED), 0);
+	ATF_CHECK_EQ(simclient_create(fd, "mine2", PERSISTENT), 0);
+	ATF_CHECK(entry_exists(ts.root, "flood"));
+	ATF_REQUIRE_EQ(write(go[1], "g", 1), 1);
+	wait_child(pid);
+	sync_sim(fd);
+	ATF_CHECK(!entry_exists(ts.root, "flood"));
+	ATF_CHECK_EQ(simclient_destroy(fd, "mine2"), 0);
+	(void)close(fd);
+	sim_down(&ts);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 
@@ -262,5 +322,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, unpriv_destroy_other);
 	ATF_TP_ADD_TC(tp, unpriv_limit_per_uid);
 	ATF_TP_ADD_TC(tp, unpriv_open_readonly);
+	ATF_TP_ADD_TC(tp, conn_flood);
 	return (atf_no_error());
 }

@@ -194,8 +194,9 @@ publish_one(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
 		return (ENXIO);
 	fd = openat(ep->vmmfd, vmmctl_kvm_name(vm), O_WRONLY | O_CREAT |
 	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* Out of descriptors is out of resources: make_dev's ENOMEM. */
 	if (fd < 0)
-		return (errno);
+		return (errno == EMFILE || errno == ENFILE ? ENOMEM : errno);
 	error = 0;
 	/* The process's umask is not ours to change: 0600 exactly. */
 	if (fchmod(fd, 0600) != 0)

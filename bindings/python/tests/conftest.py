@@ -40,7 +40,7 @@ class Sim:
         while True:
             if self.proc.poll() is not None:
                 pytest.fail(f"vmmctl-sim exited {self.proc.returncode}")
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
                 try:
                     s.connect(str(self.socket))
                     return

@@ -114,7 +114,7 @@ def test_open_not_a_device(short_dir: Path) -> None:
 
 
 def test_open_no_listener(short_dir: Path) -> None:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
         s.bind(str(short_dir / "vmmctl"))  # bound, never listening
         with pytest.raises(ConnectionRefusedError) as info:
             vmmctl.open(short_dir)

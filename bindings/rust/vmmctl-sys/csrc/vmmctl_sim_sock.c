@@ -510,7 +510,7 @@ conn_serve(struct vmmctl_sim *sim, struct sim_conn *c)
 
 /* The sender's credentials of one message, as the kernel gives them. */
 static void
-msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
+msg_cred(struct sim_conn *c, struct cmsghdr *cm)
 {
 #if defined(__linux__)
 	struct ucred uc;
@@ -547,7 +547,7 @@ msg_cred(struct sim_conn *c, const struct cmsghdr *cm)
 
 /* The descriptors of one message: the first is the reply channel. */
 static void
-msg_fds(struct sim_conn *c, const struct cmsghdr *cm)
+msg_fds(struct sim_conn *c, struct cmsghdr *cm)
 {
 	size_t i, n;
 	int fd;
