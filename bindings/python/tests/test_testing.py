@@ -226,7 +226,10 @@ def test_fixture(vmmctl_simulator: Simulator) -> None:
     assert os.environ["VMMCTL_ROOT"] == vmmctl_simulator.root
     with vmmctl.open() as ctl:  # the default root is the simulator's
         ctl.create("by-default")
-    assert os.listdir(os.path.join(vmmctl_simulator.root, "vmm")) == []
+        vms = os.listdir(os.path.join(vmmctl_simulator.root, "vmm"))
+        assert vms == ["by-default"]
+    with vmmctl_simulator.open() as check:
+        assert check.list() == []
 
 
 @pytest.mark.vmmctl_simulator(jails=["j"], uid_limit=1)
@@ -365,24 +368,31 @@ def test_command_daemon(sim_dir: Path) -> None:
 
 def test_sim_main_in_process_restores_python_handlers(sim_dir: Path) -> None:
     """sim_main() serves until SIGTERM, then Python's handlers are back."""
-    root = sim_dir / "root"
+    root, pidfile = sim_dir / "root", sim_dir / "pid"
+    made: list[str] = []
 
     def stop_when_ready() -> None:
-        deadline = time.monotonic() + 30
-        while not (root / "vmmctl").exists() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        with vmmctl.open(root) as ctl:
-            ctl.create("in-process")
-        os.kill(os.getpid(), signal.SIGTERM)  # the C handler: a clean stop
+        try:
+            # The pid file is written once every endpoint listens.
+            deadline = time.monotonic() + 30
+            while not pidfile.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            with vmmctl.open(root) as ctl:
+                ctl.create("in-process")
+                made.extend(ctl.list())
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # the C handler: a clean stop
 
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     stopper = threading.Thread(target=stop_when_ready)
     stopper.start()
     try:
-        assert sim_main(["--root", str(root)]) == 0
+        assert sim_main(["--root", str(root), "--pidfile", str(pidfile)]) == 0
     finally:
         stopper.join()
+    assert made == ["in-process"]
     assert not root.exists()
+    assert not pidfile.exists()
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     with pytest.raises(KeyboardInterrupt):
         signal.raise_signal(signal.SIGINT)  # Python's own handler again
