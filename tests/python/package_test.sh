@@ -129,6 +129,9 @@ sdist_stands_alone_body()
 	cp "dist/$SDIST_NAME.tar.gz" "$out/" || atf_fail "cp"
 	mkdir "$out/wheels" "$out/project" "$out/project/tests" "$out/home"
 	cp "$WHEELS"/*.whl "$out/wheels/"
+	# The pins of the build requirements (the venv's own setuptools is older
+	# than the one pyproject.toml asks for).
+	cp "$PY_PKG/requirements-tools.txt" "$out/build-pins.txt"
 	cp "$USER_DIR/use_vmmctl.py" "$out/project/"
 	# The README's test file of a user's project, verbatim.
 	awk '/<!-- user-test-end -->/ { on = 0 } on && !/^```/ { print }
@@ -144,7 +147,7 @@ sdist_stands_alone_body()
 set -eux
 cd "$out"
 "$base" -m venv venv
-venv/bin/python -m pip install -q --find-links wheels \
+venv/bin/python -m pip install -q --find-links wheels -c build-pins.txt \
     cffi setuptools wheel pytest
 venv/bin/python -m pip install -v --no-build-isolation \
     ./$SDIST_NAME.tar.gz >install.log 2>&1 || { cat install.log; exit 1; }
