@@ -114,8 +114,8 @@ class Simulator:
     removed with everything in it.
 
     ``start()`` raises ``OSError`` with the simulator's errno and message:
-    ``EINVAL`` for a bad jail name or generation, ``ENOTSUP`` (an
-    ``EOPNOTSUPP``) for a generation this build does not model.
+    ``EINVAL`` for a bad jail name or a generation that does not exist,
+    ``ENOTSUP`` (an ``EOPNOTSUPP``) for one this build does not model.
     """
 
     def __init__(
