@@ -311,3 +311,15 @@ func TestIndependent(t *testing.T) {
 		t.Fatalf("after the other simulator stopped: %q", got)
 	}
 }
+
+// The API as issue 15 states it.
+var (
+	_ func(testing.TB, ...vmmctltest.Option) *vmmctltest.Simulator = vmmctltest.Start
+	_ interface {
+		Root() string
+		Open() (*vmmctl.Control, error)
+		JailRoot(name string) string
+	} = (*vmmctltest.Simulator)(nil)
+	_ = []vmmctltest.Option{vmmctltest.Jail("j"), vmmctltest.UIDLimit(1),
+		vmmctltest.Generation(3)}
+)
