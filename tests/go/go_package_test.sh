@@ -6,7 +6,8 @@
 #
 #   module_alone     go vet and go test -race ./... in the copy
 #   user_module      a module of its own (replace => the copy) tests with
-#                    vmmctltest.Start(t, vmmctltest.Jail("j1"))
+#                    vmmctltest.Start(t, vmmctltest.Jail("j1")), also
+#                    vendored (go mod vendor, -mod=vendor)
 #   install_daemon   go install .../cmd/vmmctl-sim gives a working daemon
 #   no_cgo           CGO_ENABLED=0 fails, naming cgo
 #   system_library   -tags vmmctl_system against "make install PREFIX=..."
@@ -240,6 +241,12 @@ user_module_body()
 	tree_free test.err
 	atf_check -o match:'^--- PASS: TestAgent' cat test.out
 	atf_check -o match:'^ok  	example.com/agent	' cat test.out
+	# Vendored: the C lives in the package directories, which "go mod
+	# vendor" copies (it would leave out C in a subdirectory).
+	atf_check "$goenv" go mod vendor
+	atf_check test -f vendor/vmmctl.dev/vmmctl/internal/cabi/vmmctl_sim_host.c
+	atf_check -o match:'^ok  	example.com/agent	' "$goenv" go test \
+	    -mod=vendor -count=1 ./...
 }
 user_module_cleanup()
 {
