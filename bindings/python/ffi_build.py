@@ -21,8 +21,11 @@ Which libvmmctl the module uses, chosen by the environment:
 The simulator (the kernel core, the simulator host and the vmmctl-sim
 option parser, behind vmmctl.testing and the vmmctl-sim command) is not
 part of an installed libvmmctl: it is always compiled from csrc/, with an
-installed library too.  ``VMMCTL_SANITIZE=1`` compiles the bundled C with
-ASan and UBSan (the interpreter then needs the runtimes preloaded).
+installed library too.  Its device mode (``vmmctl-sim --fuse``,
+``Simulator(fuse=True)``) needs libfuse3: ``VMMCTL_SIM_FUSE=1`` compiles it
+in (``pkg-config fuse3``; the module then links libfuse3.so.3); without it
+device mode answers ENOTSUP.  ``VMMCTL_SANITIZE=1`` compiles the bundled C
+with ASan and UBSan (the interpreter then needs the runtimes preloaded).
 """
 
 from __future__ import annotations
@@ -44,6 +47,17 @@ SOURCE = """\
 #include <vmmctl_sim.h>
 
 int	vmmctl_sim_main(int argc, char **argv);
+
+#ifdef VMMCTL_SIM_HAVE_FUSE
+static const int py_vmmctl_have_fuse = 1;
+#else
+static const int py_vmmctl_have_fuse = 0;
+#endif
+"""
+# Declared here, not in the generated cdef: the package's own, not the C's.
+CDEF_EXTRA = """
+/* 1 when the simulator's device mode (FUSE) is compiled in. */
+static const int py_vmmctl_have_fuse;
 """
 # What the bundled sources need (see the repository's Makefile).
 DEFINES = [("_DEFAULT_SOURCE", None), ("_GNU_SOURCE", None)]
@@ -75,13 +89,15 @@ def bundled_sources(*, with_library: bool) -> list[str]:
     ]
 
 
-def _pkg_config() -> dict[str, Any]:
+def _pkg_config(package: str) -> dict[str, Any]:
+    """Return the set_source() arguments pkg-config gives for a package."""
+
     def run(*args: str) -> list[str]:
         out = subprocess.run(
-            ["pkg-config", *args, "vmmctl"], capture_output=True, text=True
+            ["pkg-config", *args, package], capture_output=True, text=True
         )
         if out.returncode != 0:
-            raise SystemExit(f"pkg-config {' '.join(args)} vmmctl: {out.stderr}")
+            raise SystemExit(f"pkg-config {' '.join(args)} {package}: {out.stderr}")
         return shlex.split(out.stdout)
 
     cfg: dict[str, Any] = {
@@ -122,7 +138,7 @@ def config() -> dict[str, Any]:
     include_dir = os.environ.get("VMMCTL_INCLUDE_DIR", "")
     lib_dir = os.environ.get("VMMCTL_LIB_DIR", "")
     if os.environ.get("VMMCTL_USE_PKG_CONFIG") == "1":
-        cfg = _pkg_config()
+        cfg = _pkg_config("vmmctl")
     elif include_dir or lib_dir:
         cfg = _installed(include_dir, lib_dir)
     else:
@@ -132,6 +148,11 @@ def config() -> dict[str, Any]:
     cfg["include_dirs"] = [*cfg.get("include_dirs", []), str(CSRC)]
     cfg["sources"] = bundled_sources(with_library=bundled_library)
     cfg["define_macros"] = [*DEFINES, ("VMMCTL_SIM_NO_MAIN", None)]
+    if os.environ.get("VMMCTL_SIM_FUSE") == "1":
+        fuse = _pkg_config("fuse3")
+        cfg["define_macros"].append(("VMMCTL_SIM_HAVE_FUSE", None))
+        for key, value in fuse.items():
+            cfg[key] = [*cfg.get(key, []), *value]
     cfg["libraries"] = [*cfg.get("libraries", []), "pthread"]
     # Only the module's init function is exported.
     compile_args = ["-fvisibility=hidden"]
@@ -145,7 +166,7 @@ def config() -> dict[str, Any]:
 
 
 ffi = FFI()
-ffi.cdef(CDEF.read_text())
+ffi.cdef(CDEF.read_text() + CDEF_EXTRA)
 ffi.set_source("vmmctl._vmmctl", SOURCE, **config())
 
 if __name__ == "__main__":

@@ -138,6 +138,24 @@ sim_command_is_the_daemon_body()
 	done
 }
 
+atf_test_case device_mode_where_libfuse3_is
+device_mode_where_libfuse3_is_head()
+{
+	atf_set descr "make builds the package with the simulator's device mode" \
+	    "exactly where libfuse3 is, as it builds vmmctl-sim"
+}
+device_mode_where_libfuse3_is_body()
+{
+	want=False
+	pkg-config --exists fuse3 2>/dev/null && want=True
+	VMMCTL_PY_ENV=
+	[ -f "$VMMCTL_BUILD/python/env.sh" ] && . "$VMMCTL_BUILD/python/env.sh"
+	# shellcheck disable=SC2086
+	atf_check -o inline:"$want\n" env $VMMCTL_PY_ENV \
+	    "$VMMCTL_BUILD/venv/bin/python" -c \
+	    'import vmmctl.testing as t; print(t.HAVE_FUSE)'
+}
+
 atf_test_case demo
 demo_head()
 {
@@ -183,5 +201,6 @@ atf_init_test_cases()
 	atf_add_test_case cdef_is_generated
 	atf_add_test_case fresh_venv_install
 	atf_add_test_case sim_command_is_the_daemon
+	atf_add_test_case device_mode_where_libfuse3_is
 	atf_add_test_case demo
 }

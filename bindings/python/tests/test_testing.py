@@ -7,6 +7,7 @@ import gc
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import vmmctl
-from vmmctl.testing import Simulator, sim_main
+from vmmctl.testing import HAVE_FUSE, Simulator, sim_main
 
 # --- Simulator -------------------------------------------------------------
 
@@ -174,6 +175,41 @@ def test_simulator_generation_invalid(generation: int) -> None:
     with pytest.raises(OSError) as info:
         Simulator(generation=generation).start()
     assert info.value.errno == errno.EINVAL
+
+
+def test_simulator_fuse() -> None:
+    """Device mode where built with it, else ENOTSUP saying why."""
+    sim = Simulator(fuse=True, jails=["j"])
+    if not HAVE_FUSE:
+        with pytest.raises(OSError) as info:
+            sim.start()
+        assert info.value.errno == errno.ENOTSUP
+        assert "FUSE" in str(info.value)
+        assert not sim.running
+        return
+    try:
+        sim.start()
+    except OSError as e:
+        if e.errno == errno.ENOTSUP:
+            raise
+        pytest.skip(f"device mode unavailable here: {e}")
+    try:
+        root = sim.root
+        # Device mode: vmmctl is a file answering ioctl(2), not a socket.
+        assert stat.S_ISREG(os.stat(os.path.join(root, "vmmctl")).st_mode)
+        with sim.open() as ctl, vmmctl.open(sim.jail_root("j")) as jailed:
+            assert stat.S_ISREG(os.fstat(ctl.fileno()).st_mode)
+            jailed.create("in-j")
+            ctl.create("kept", persistent=True)
+            assert ctl.list() == ["in-j", "kept"]
+            assert jailed.list() == ["in-j"]
+            with pytest.raises(FileExistsError):
+                ctl.create("in-j")
+        with sim.open() as ctl:
+            assert ctl.list() == ["kept"]
+    finally:
+        sim.stop()
+    assert not os.path.exists(root)
 
 
 def test_simulator_unstopped_warns() -> None:
@@ -333,6 +369,41 @@ def test_command_serves_until_signal(sim_dir: Path, signum: int) -> None:
             assert proc.wait(timeout=60) == 0
         assert not root.exists()  # it made the root: it removed it
         assert not pidfile.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_command_fuse(sim_dir: Path) -> None:
+    """--fuse: device mode where built with it, else exit 69 saying why."""
+    root, pidfile = sim_dir / "root", sim_dir / "pid"
+    args = [_command(), "--root", str(root), "--fuse", "--pidfile", str(pidfile)]
+    if not HAVE_FUSE:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 69  # EX_UNAVAILABLE, as the C daemon
+        assert "without FUSE" in out.stderr
+        assert not root.exists()
+        return
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not pidfile.exists():
+            if proc.poll() is not None:
+                assert proc.stderr is not None
+                why = proc.stderr.read().decode()
+                if proc.returncode == 69:
+                    pytest.skip(f"device mode unavailable here: {why}")
+                pytest.fail(f"vmmctl-sim --fuse exited {proc.returncode}: {why}")
+            assert time.monotonic() < deadline, "vmmctl-sim --fuse not ready"
+            time.sleep(0.02)
+        with vmmctl.open(root) as ctl:
+            assert stat.S_ISREG(os.fstat(ctl.fileno()).st_mode)
+            ctl.create("dev0")
+            assert ctl.list() == ["dev0"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not root.exists()
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -34,7 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Declare the ``vmmctl_simulator`` marker."""
     config.addinivalue_line(
         "markers",
-        "vmmctl_simulator(*, jails=(), uid_limit=None, generation=None):"
+        "vmmctl_simulator(*, jails=(), uid_limit=None, generation=None,"
+        " fuse=False):"
         " options of the vmmctl_simulator fixture (vmmctl.testing.Simulator)",
     )
 

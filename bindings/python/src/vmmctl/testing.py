@@ -53,7 +53,11 @@ from ._vmmctl import ffi, lib
 if TYPE_CHECKING:
     from ._vmmctl import _CData
 
-__all__ = ["Simulator", "sim_main"]
+__all__ = ["HAVE_FUSE", "Simulator", "sim_main"]
+
+#: True when the simulator's device mode (FUSE) is compiled in: the package
+#: was built with ``VMMCTL_SIM_FUSE=1`` (see ffi_build.py).
+HAVE_FUSE: Final[bool] = bool(lib.py_vmmctl_have_fuse)
 
 #: Longest unix socket path accepted everywhere (sun_path is 104 bytes on
 #: FreeBSD and macOS, 108 on Linux, NUL included).
@@ -104,9 +108,12 @@ class Simulator:
     ``a`` too); each has its own ``/dev`` at ``jail_root(name)``.
     ``uid_limit`` caps the VMs per uid (0: no limit; None: the simulator's
     default).  ``generation`` is the generation of /dev/vmmctl to model
-    (FreeBSD.md: 1, 2 or 3; None or 0: the newest).  ``dir`` is the parent
-    of the root (default: the temporary directory if its path is short
-    enough for unix sockets, else ``/tmp``).
+    (FreeBSD.md: 1, 2 or 3; None or 0: the newest).  ``fuse`` serves in
+    device mode: the root is a FUSE mount in which ``vmmctl`` is a file
+    answering ioctl(2), as ``vmmctl-sim --fuse`` does (needs ``HAVE_FUSE``,
+    /dev/fuse and root or fusermount3).  ``dir`` is the parent of the root
+    (default: the temporary directory if its path is short enough for unix
+    sockets, else ``/tmp``).
 
     Use it as a context manager, or call ``start()`` and ``stop()``.  On
     exit the simulator stops (every VM is destroyed, every connection
@@ -115,7 +122,8 @@ class Simulator:
 
     ``start()`` raises ``OSError`` with the simulator's errno and message:
     ``EINVAL`` for a bad jail name or a generation that does not exist,
-    ``ENOTSUP`` (an ``EOPNOTSUPP``) for one this build does not model.
+    ``ENOTSUP`` (an ``EOPNOTSUPP``) for one this build does not model or
+    for ``fuse`` without ``HAVE_FUSE``.
     """
 
     def __init__(
@@ -124,6 +132,7 @@ class Simulator:
         jails: Iterable[str] = (),
         uid_limit: int | None = None,
         generation: int | None = None,
+        fuse: bool = False,
         dir: str | os.PathLike[str] | None = None,
     ) -> None:
         """Check and keep the configuration; nothing starts before ``start()``."""
@@ -135,6 +144,7 @@ class Simulator:
             raise ValueError(f"uid_limit must be in 0..2**32-1, not {uid_limit}")
         self.uid_limit = uid_limit
         self.generation = generation
+        self.fuse = fuse
         self._dir = None if dir is None else os.fspath(dir)
         self._lock = threading.Lock()
         self._sim: _CData | None = None
@@ -190,6 +200,8 @@ class Simulator:
                         error,
                         f"generation {self.generation}: {os.strerror(error)}",
                     )
+            if self.fuse:
+                self._check(sim, lib.vmmctl_sim_set_fuse(sim, lib.VMMCTL_SIM_FUSE))
             self._check(sim, lib.vmmctl_sim_start(sim))
         except BaseException:
             lib.vmmctl_sim_free(sim)
