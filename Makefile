@@ -59,9 +59,16 @@ CLEAN_DIRS	:= $(SRCROOT)/build $(SRCROOT)/build-san
 .PHONY: all deps test demo bench bindings install clean
 .DEFAULT_GOAL	:= all
 
+# The fragments, in sorted order.  FRAGMENT_ORDER=reverse includes them
+# backwards: tests/build proves that the rules come out the same.
+FRAGMENTS	:= $(sort $(wildcard $(SRCROOT)/*/Makefile.inc \
+		   $(SRCROOT)/*/*/Makefile.inc))
+ifeq ($(FRAGMENT_ORDER),reverse)
+FRAGMENTS	:= $(shell printf '%s\n' $(FRAGMENTS) | sort -r)
+endif
+
 include $(wildcard $(SRCROOT)/mk/*.mk)
-include $(sort $(wildcard $(SRCROOT)/*/Makefile.inc \
-	$(SRCROOT)/*/*/Makefile.inc))
+include $(FRAGMENTS)
 
 all: deps $(ALL_TARGETS)
 
