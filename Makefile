@@ -1,6 +1,11 @@
 # vmmctl — every entry point.  Areas add their rules in */Makefile.inc:
 # sys/ (kernel core + simulator), capi/ (library, command, man pages),
-# bindings/*/, tests/, bench/.  Each fragment appends to the lists below.
+# bindings/*/, bench/, and each test suite's beside it in
+# tests/<area>/Makefile.inc (through mk/atf.mk's macros, as FreeBSD's
+# bsd.test.mk).  Each fragment appends to the lists below.  No fragment
+# depends on the order they are included in: what one uses of another's
+# is named in mk/libnames.mk, and the aggregate targets at the end
+# (test, demo-prep ...) are defined after every fragment.
 #
 #   make            build everything (installs missing tools first: deps)
 #   make demo       the main job, on a private simulator
@@ -54,9 +59,16 @@ CLEAN_DIRS	:= $(SRCROOT)/build $(SRCROOT)/build-san
 .PHONY: all deps test test-prep demo bench bindings install clean
 .DEFAULT_GOAL	:= all
 
+# The fragments, in sorted order.  FRAGMENT_ORDER=reverse includes them
+# backwards: tests/build proves that the rules come out the same.
+FRAGMENTS	:= $(sort $(wildcard $(SRCROOT)/*/Makefile.inc \
+		   $(SRCROOT)/*/*/Makefile.inc))
+ifeq ($(FRAGMENT_ORDER),reverse)
+FRAGMENTS	:= $(shell printf '%s\n' $(FRAGMENTS) | sort -r)
+endif
+
 include $(wildcard $(SRCROOT)/mk/*.mk)
-include $(sort $(wildcard $(SRCROOT)/*/Makefile.inc \
-	$(SRCROOT)/*/*/Makefile.inc))
+include $(FRAGMENTS)
 
 all: deps $(ALL_TARGETS)
 
@@ -85,7 +97,10 @@ install: $(INSTALL_TARGETS)
 
 # The demo script starts a private simulator under $(BUILD)/demo and runs
 # each language's bindings/*/demo.sh against it.
-demo: all $(DEMO_PREP)
+.PHONY: demo-prep
+demo-prep: $(DEMO_PREP)
+
+demo: all demo-prep
 	@sh $(SRCROOT)/capi/cli/demo.sh "$(SRCROOT)" "$(BUILD)"
 
 bindings: $(BINDINGS_TARGETS)

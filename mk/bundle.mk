@@ -5,9 +5,4 @@ BINDINGS_TARGETS += bundle
 bundle:
 	sh $(SRCROOT)/mk/bundle.sh $(SRCROOT)
 
-# tests/bundle: the drift check.
-$(BUILD)/tests/bundle/bundle_test.sh: $(SRCROOT)/tests/bundle/bundle_test.sh
-	@mkdir -p $(@D)
-	cp $< $@
-	chmod +x $@
-TEST_PREP	+= $(BUILD)/tests/bundle/bundle_test.sh
+# The drift check is tests/bundle.

@@ -281,11 +281,4 @@ freebsd-go: | freebsd-tools
 	$(FBSD_CHECK_ELF) exec $(FBSD)/go/vmmctl-sim.test && \
 	echo "freebsd-go: go build ./... (GOOS=freebsd, cgo): ok"
 
-# --- tests/freebsd --------------------------------------------------------
-$(BUILD)/tests/freebsd/freebsd_test: $(SRCROOT)/tests/freebsd/freebsd_test.sh
-	@mkdir -p $(@D)
-	cp $< $@
-	chmod +x $@
-
-TEST_PREP	+= $(BUILD)/tests/freebsd/freebsd_test
-CLEAN_DIRS	+= $(FBSD) $(BUILD)/tests/freebsd
+CLEAN_DIRS	+= $(FBSD)

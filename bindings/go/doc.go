@@ -25,9 +25,10 @@
 // [syscall.Errno], so errors.Is(err, fs.ErrExist) (EEXIST: the name is
 // taken), fs.ErrNotExist (ENOENT: no such VM) and fs.ErrPermission (EPERM:
 // e.g. Persistent without privilege) work, as does errors.Is(err,
-// syscall.ENOMEM) for the per-user VM limit.  Names are checked before any
-// request ([CheckName]): EINVAL for "", ".", "..", a '/' or a NUL byte,
-// ENAMETOOLONG beyond [NameMax] bytes.  Go strings may hold NUL bytes, C
+// syscall.ENOMEM) for the per-user VM limit, and errors.ErrUnsupported
+// for EOPNOTSUPP (a request the kernel's generation does not have).  Names
+// are checked before any request ([CheckName]): EINVAL for "", ".", "..",
+// a '/' or a NUL byte, ENAMETOOLONG beyond [NameMax] bytes.  Go strings may hold NUL bytes, C
 // strings may not: such a name (or root) is refused with EINVAL without
 // calling C; on every other string CheckName agrees with the C library.
 //

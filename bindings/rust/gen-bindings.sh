@@ -41,10 +41,11 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
     -- -I"$src/sys/include"
 
 # The simulator as a library (the host vmmctl::sim::Simulator runs in a
-# thread): its functions and the opaque struct vmmctl_sim.
+# thread): its functions, flags and the opaque struct vmmctl_sim.
 "$bindgen" "$src/sys/sim/vmmctl_sim.h" \
     --allowlist-function 'vmmctl_sim_.*' \
     --allowlist-type 'vmmctl_sim' \
+    --allowlist-var 'VMMCTL_SIM_.*' \
     --opaque-type 'vmmctl_sim' \
     --merge-extern-blocks \
     --raw-line '// Generated from sys/sim/vmmctl_sim.h by bindings/rust/gen-bindings.sh' \

@@ -120,6 +120,66 @@ ATF_TC_BODY(shared_unprivileged, tc)
 	sim_stop(&ts);
 }
 
+/* ---- the per-uid limit counts the real uid -------------------------- */
+
+/*
+ * A set-user-ID-root program run by uid 65534 (real 65534, effective 0):
+ * its VMs count against 65534's limit, not root's, while it keeps root's
+ * privilege and its nodes are root's.
+ */
+static int
+setuid_child(void *arg)
+{
+	const char *root = arg;
+	vmmctl_t *h;
+
+	if (setresuid(65534, 0, 0) != 0)
+		return (2);
+	if (vmmctl_open(root, 0, &h) != 0)
+		return (3);
+	if (vmmctl_create(h, "suid0", VMMCTL_CREATE_PERSISTENT) != 0)
+		return (4);
+	if (vmmctl_create(h, "suid1", 0) != ENOMEM)
+		return (5);
+	(void)vmmctl_close(h);
+	return (0);
+}
+
+ATF_TC(real_uid_limit);
+ATF_TC_HEAD(real_uid_limit, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "The per-uid limit counts the caller's "
+	    "real uid (FreeBSD's cr_ruidinfo): a set-user-ID-root caller run "
+	    "by uid 65534 is limited as 65534, with root's privilege");
+}
+ATF_TC_BODY(real_uid_limit, tc)
+{
+	static const char *const args[] = { "--uid-limit", "1", NULL };
+	struct testsim ts;
+	pid_t pid;
+	vmmctl_t *w;
+	int status;
+
+	if (!is_root())
+		atf_tc_skip("needs root to setresuid(65534, 0, 0)");
+	sim_start(&ts, args);
+	require_per_request(&ts);
+	w = open_ok(ts.root, 0);
+	REQUIRE_OK(vmmctl_create(w, "rootvm", 0));	/* root's one VM */
+	REQUIRE_ERR(vmmctl_create(w, "rootvm2", 0), ENOMEM);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(setuid_child(ts.root));
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "set-user-ID child failed at step %d", WEXITSTATUS(status));
+	ATF_CHECK(listed(w, "suid0"));
+	ATF_CHECK_EQ(node_uid(&ts, "suid0"), 0);
+	REQUIRE_OK(vmmctl_destroy(w, "suid0"));
+	REQUIRE_OK(vmmctl_close(w));
+	sim_stop(&ts);
+}
+
 /* ---- parent and child on one descriptor at once --------------------- */
 
 /*
@@ -376,6 +436,7 @@ ATF_TP_ADD_TCS(tp)
 {
 
 	ATF_TP_ADD_TC(tp, shared_unprivileged);
+	ATF_TP_ADD_TC(tp, real_uid_limit);
 	ATF_TP_ADD_TC(tp, fork_concurrent);
 	ATF_TP_ADD_TC(tp, sigkill_holder);
 	ATF_TP_ADD_TC(tp, close_then_create);

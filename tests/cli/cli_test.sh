@@ -701,6 +701,62 @@ unpriv_cleanup()
 	testsim_cleanup
 }
 
+atf_test_case impostor cleanup
+impostor_head()
+{
+	atf_set descr "as root: uid 65534 listening first in a shared directory is refused (69), and gets no byte"
+	atf_set require.user root
+	atf_set require.progs "setpriv /usr/bin/python3"
+}
+impostor_body()
+{
+	d=$(mktemp -d /tmp/vmc-shr.XXXXXX)
+	echo "$d" >shareddir
+	chmod 1777 "$d"
+	# Two connections, then it says how many bytes it was sent; it gives
+	# up after 60 s should the test die first.  The system's python3
+	# (make deps installs it): the one in PATH may be under root's home.
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1] + "/vmmctl")
+s.listen(4)
+s.settimeout(60)
+open(sys.argv[1] + "/ready", "w").close()
+got = 0
+for i in range(2):
+    c, _ = s.accept()
+    c.settimeout(60)
+    while True:
+        b = c.recv(4096)
+        if not b:
+            break
+        got += len(b)
+    c.close()
+print(got)
+' "$d" >impostor.out 2>&1 &
+	echo $! >impostor.pid
+	i=0
+	while [ ! -e "$d/ready" ]; do
+		i=$((i + 1))
+		[ "$i" -le 1000 ] || atf_fail "the impostor never listened"
+		sleep 0.01
+	done
+	msg="Refused: the control socket is served by neither root nor the owner of its directory"
+	atf_check -s exit:69 -o empty \
+	    -e inline:"vmmctl: cannot open $d/vmmctl: $msg\n" "$V" -r "$d" list
+	atf_check -s exit:69 -o empty \
+	    -e inline:"vmmctl: cannot open $d/vmmctl: $msg\n" \
+	    env VMMCTL_ROOT="$d" "$V" create vm0
+	wait "$(cat impostor.pid)"
+	atf_check -o inline:"0\n" cat impostor.out
+}
+impostor_cleanup()
+{
+	[ -s impostor.pid ] && kill "$(cat impostor.pid)" 2>/dev/null
+	[ -s shareddir ] && rm -rf "$(cat shareddir)"
+}
+
 atf_init_test_cases()
 {
 	for c in $SIM_CASES; do
@@ -710,4 +766,5 @@ atf_init_test_cases()
 	atf_add_test_case help
 	atf_add_test_case usage
 	atf_add_test_case unpriv
+	atf_add_test_case impostor
 }

@@ -146,7 +146,7 @@ class Sim:
             self.remove()
             raise Failure(f"cannot start vmmctl-sim: {e}") from e
         deadline = time.monotonic() + 30
-        while not (self.root / "vmmctl").exists():
+        while not self.ready():
             if self.proc.poll() == EX_UNAVAILABLE and fuse:
                 self.remove()
                 raise Skip("vmmctl-sim --fuse: device mode unavailable")
@@ -155,6 +155,22 @@ class Sim:
                 raise Failure("vmmctl-sim did not start")
             time.sleep(0.02)
         print(f"transport: {self.transport()}", flush=True)
+
+    def ready(self) -> bool:
+        """<root>/vmmctl serves: the mount's file, or a listening socket.
+
+        The socket's file appears at bind(2), before listen(2): only a
+        connect tells.
+        """
+        path = self.root / "vmmctl"
+        if self.fuse:
+            return path.is_file()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            try:
+                s.connect(str(path))
+            except OSError:
+                return False
+        return True
 
     def transport(self) -> str:
         if self.fuse:

@@ -6,7 +6,8 @@
 #
 #   module_alone     go vet and go test -race ./... in the copy
 #   user_module      a module of its own (replace => the copy) tests with
-#                    vmmctltest.Start(t, vmmctltest.Jail("j1"))
+#                    vmmctltest.Start(t, vmmctltest.Jail("j1")), also
+#                    vendored (go mod vendor, -mod=vendor)
 #   install_daemon   go install .../cmd/vmmctl-sim gives a working daemon
 #   no_cgo           CGO_ENABLED=0 fails, naming cgo
 #   system_library   -tags vmmctl_system against "make install PREFIX=..."
@@ -24,10 +25,12 @@ setup()
 {
 	[ -n "${VMMCTL_GO:-}" ] && [ -n "${GOCACHE:-}" ] ||
 	    atf_fail "VMMCTL_GO/GOCACHE not set: run through make test"
-	case "$GOCACHE" in
-	"$VMMCTL_SRC"/*) atf_fail "GOCACHE $GOCACHE is inside the tree" ;;
-	esac
 	top=$(mktemp -d /tmp/gopkg.XXXXXX) || atf_fail "mktemp"
+	# The shared cache, unless it is inside the tree (it is hidden).
+	gocache=$GOCACHE
+	case "$GOCACHE" in
+	"$VMMCTL_SRC"/*) gocache=$top/gocache ;;
+	esac
 	echo "$top" >top.path
 	cp -R "$VMMCTL_SRC/bindings/go" "$top/vmmctl" ||
 	    atf_fail "copying bindings/go"
@@ -45,14 +48,23 @@ cleanup_top()
 
 # $goenv runs a command in the clean environment: no VMMCTL_* (nor anything
 # else of the caller's but PATH, the Go cache and PKG_CONFIG_PATH/LIBDIR
-# when exported), offline.  A script, so that atf_check can run it.
+# when exported), offline.  As root where namespaces work, it also runs
+# without a network and with an empty tmpfs over the tree, so that nothing
+# of the tree can be reached.  A script, so that atf_check can run it.
 write_goenv()
 {
 	goenv=$top/goenv
+	isolate=
+	if [ "$(id -u)" = 0 ] && unshare -m -n true 2>/dev/null; then
+		isolate="unshare -m -n sh -c 'mount -t tmpfs tmpfs \"\$0\" &&"
+		isolate="$isolate exec \"\$@\"' \"$VMMCTL_SRC\""
+		echo "the go tool runs with the tree hidden and no network"
+	fi
 	cat >"$goenv" <<EOF
 #!/bin/sh
-exec env -i PATH="$gobin:/usr/local/bin:/usr/bin:/bin" HOME="$top/home" \\
-    TMPDIR="$top/tmp" GOCACHE="$GOCACHE" GOPATH="$top/gopath" \\
+exec $isolate \\
+    env -i PATH="$gobin:/usr/local/bin:/usr/bin:/bin" HOME="$top/home" \\
+    TMPDIR="$top/tmp" GOCACHE="$gocache" GOPATH="$top/gopath" \\
     GOMODCACHE="$top/gopath/pkg/mod" GOPROXY=off GOFLAGS=-mod=mod \\
     GOTOOLCHAIN=local GOBIN="$top/bin" CGO_ENABLED=1 \\
     GORACE=atexit_sleep_ms=0 \\
@@ -60,6 +72,7 @@ exec env -i PATH="$gobin:/usr/local/bin:/usr/bin:/bin" HOME="$top/home" \\
     \${PKG_CONFIG_LIBDIR:+"PKG_CONFIG_LIBDIR=\$PKG_CONFIG_LIBDIR"} "\$@"
 EOF
 	chmod +x "$goenv"
+	cat "$goenv"
 }
 
 # No line of the go tool's log (-x) names the tree.
@@ -191,6 +204,9 @@ module_alone_body()
 {
 	setup
 	cd "$top/vmmctl" || atf_fail "cd"
+	if [ -n "$isolate" ]; then
+		atf_check -o empty "$goenv" ls -A "$VMMCTL_SRC"
+	fi
 	atf_check -o ignore -e save:build.log "$goenv" go build -x ./...
 	tree_free build.log
 	atf_check "$goenv" go vet ./...
@@ -225,6 +241,12 @@ user_module_body()
 	tree_free test.err
 	atf_check -o match:'^--- PASS: TestAgent' cat test.out
 	atf_check -o match:'^ok  	example.com/agent	' cat test.out
+	# Vendored: the C lives in the package directories, which "go mod
+	# vendor" copies (it would leave out C in a subdirectory).
+	atf_check "$goenv" go mod vendor
+	atf_check test -f vendor/vmmctl.dev/vmmctl/internal/cabi/vmmctl_sim_host.c
+	atf_check -o match:'^ok  	example.com/agent	' "$goenv" go test \
+	    -mod=vendor -count=1 ./...
 }
 user_module_cleanup()
 {

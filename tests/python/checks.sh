@@ -25,7 +25,8 @@ ruff_check_body()
 {
 	_need_tools
 	cd "$PY_PKG" || atf_fail "no $PY_PKG"
-	atf_check -o ignore "$TOOLS/bin/ruff" check --no-cache .
+	atf_check -o ignore "$TOOLS/bin/ruff" check --no-cache . \
+	    "$VMMCTL_SRC/tests/python/user"
 }
 
 atf_test_case ruff_format
@@ -37,13 +38,15 @@ ruff_format_body()
 {
 	_need_tools
 	cd "$PY_PKG" || atf_fail "no $PY_PKG"
-	atf_check -o ignore "$TOOLS/bin/ruff" format --check --no-cache .
+	atf_check -o ignore "$TOOLS/bin/ruff" format --check --no-cache . \
+	    "$VMMCTL_SRC/tests/python/user"
 }
 
 atf_test_case mypy_strict
 mypy_strict_head()
 {
-	atf_set descr "mypy --strict is clean on the package, tests and examples"
+	atf_set descr "mypy --strict is clean on the package, tests, examples" \
+	    "and the user's script of package_test"
 	atf_set timeout 600
 }
 mypy_strict_body()
@@ -52,7 +55,8 @@ mypy_strict_body()
 	atf_check -o ignore "$TOOLS/bin/mypy" --strict \
 	    --cache-dir "$PWD/mypy-cache" \
 	    --config-file "$PY_PKG/pyproject.toml" \
-	    "$PY_PKG/src/vmmctl" "$PY_PKG/tests" "$PY_PKG/examples"
+	    "$PY_PKG/src/vmmctl" "$PY_PKG/tests" "$PY_PKG/examples" \
+	    "$VMMCTL_SRC/tests/python/user"
 }
 
 atf_test_case cdef_is_generated
@@ -105,6 +109,53 @@ fresh_venv_install_body()
 	atf_check -o not-match:libvmmctl ldd "$so"
 }
 
+atf_test_case sim_command_is_the_daemon
+sim_command_is_the_daemon_head()
+{
+	atf_set descr "the package's vmmctl-sim answers as build/bin/vmmctl-sim" \
+	    "does: --help, usage errors, a root it cannot make"
+}
+sim_command_is_the_daemon_body()
+{
+	py_sim=$VMMCTL_BUILD/venv/bin/vmmctl-sim
+	c_sim=$VMMCTL_BUILD/bin/vmmctl-sim
+	[ -x "$py_sim" ] && [ -x "$c_sim" ] || atf_fail "run make"
+	touch file
+	for args in "--help" "" "--bogus" "--root" "--root /tmp/x --uid-limit -1" \
+	    "--root /tmp/x extra" "--root $PWD/file/sub"; do
+		# shellcheck disable=SC2086
+		"$c_sim" $args >c.out 2>c.err </dev/null
+		c_rc=$?
+		# shellcheck disable=SC2086
+		"$py_sim" $args >py.out 2>py.err </dev/null
+		py_rc=$?
+		[ "$c_rc" -eq "$py_rc" ] ||
+		    atf_fail "vmmctl-sim $args: exit $py_rc, the daemon's $c_rc"
+		# getopt names the program as invoked: compare past it.
+		sed "s|^$c_sim:|vmmctl-sim:|" c.err >c.err2
+		atf_check -o file:c.out cat py.out
+		atf_check -o file:c.err2 cat py.err
+	done
+}
+
+atf_test_case device_mode_where_libfuse3_is
+device_mode_where_libfuse3_is_head()
+{
+	atf_set descr "make builds the package with the simulator's device mode" \
+	    "exactly where libfuse3 is, as it builds vmmctl-sim"
+}
+device_mode_where_libfuse3_is_body()
+{
+	want=False
+	pkg-config --exists fuse3 2>/dev/null && want=True
+	VMMCTL_PY_ENV=
+	[ -f "$VMMCTL_BUILD/python/env.sh" ] && . "$VMMCTL_BUILD/python/env.sh"
+	# shellcheck disable=SC2086
+	atf_check -o inline:"$want\n" env $VMMCTL_PY_ENV \
+	    "$VMMCTL_BUILD/venv/bin/python" -c \
+	    'import vmmctl.testing as t; print(t.HAVE_FUSE)'
+}
+
 atf_test_case demo
 demo_head()
 {
@@ -149,5 +200,7 @@ atf_init_test_cases()
 	atf_add_test_case mypy_strict
 	atf_add_test_case cdef_is_generated
 	atf_add_test_case fresh_venv_install
+	atf_add_test_case sim_command_is_the_daemon
+	atf_add_test_case device_mode_where_libfuse3_is
 	atf_add_test_case demo
 }

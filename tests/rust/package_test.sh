@@ -13,7 +13,8 @@
 #                      vmmctl-sim on PATH and no VMMCTL_* variable; then
 #                      `cargo install vmmctl-sim` from the same registry
 #                      gives the daemon, which the program drives through
-#                      builder().program().
+#                      builder().program(); the unpacked vmmctl and
+#                      vmmctl-sim pass their own tests.
 #   sys_pkg_config     `make install DESTDIR=... PREFIX=/usr/local` of the
 #                      C library, then vmmctl-sys --no-default-features
 #                      against it through pkg-config with
@@ -108,8 +109,16 @@ crates_standalone_body()
 	    (cd clone && tar -xf -) || atf_fail "cannot copy the tree"
 	[ ! -e clone/build ] || atf_fail "the copy has a build directory"
 
+	# A Cargo home of its own that shares the crates.io cache: cargo
+	# extracts each verified package's dependencies from its temporary
+	# registry into CARGO_HOME/registry/src, under a name made from that
+	# registry's path, and never removes them.
+	mkdir -p home/pkg/registry
+	ln -s "$CARGO_HOME/registry/index" "$CARGO_HOME/registry/cache" \
+	    home/pkg/registry/ || atf_fail "cannot share the crates.io cache"
 	(cd clone/bindings/rust && _novmmctl env -u CARGO_TARGET_DIR \
-	    cargo package --workspace --offline) >package.log 2>&1 ||
+	    CARGO_HOME="$_top/home/pkg" cargo package --workspace --offline) \
+	    >package.log 2>&1 ||
 	    { cat package.log; atf_fail "cargo package --workspace failed"; }
 	grep -c '^ *Verifying' package.log | grep -qx 3 ||
 	    { cat package.log; atf_fail "not every package was verified"; }
@@ -201,6 +210,16 @@ EOF
 	    "$_top/inst/bin/vmmctl-sim" >daemon.out 2>&1 ||
 	    { cat daemon.out; atf_fail "the program failed with the daemon"; }
 	grep -q '^app: ok' daemon.out || atf_fail "the program did not finish"
+
+	# The packages' own tests pass from the packages alone.
+	for _c in vmmctl vmmctl-sim; do
+		cp -R "registry/$_c-1.0.0" "$_c-tests" &&
+		    (cd "$_c-tests" && $_user cargo test) >"$_c-tests.log" 2>&1 ||
+		    { cat "$_c-tests.log"; atf_fail "$_c's tests fail"; }
+		grep '^test result:' "$_c-tests.log"
+		! grep -q '^test result: .* [1-9][0-9]* failed' "$_c-tests.log" ||
+		    atf_fail "$_c: failures"
+	done
 	echo "crates: $(ls crates | tr '\n' ' ')"
 }
 

@@ -22,6 +22,8 @@
 #                            no working C compiler: build.rs compiles nothing
 #   bindings_up_to_date      regenerate the bindgen output, diff it against
 #                            the committed files
+#   abi_json_copy            the vmmctl crate's copy of tests/abi/abi.json
+#                            (tests/common/abi_json.rs) is up to date
 #
 # Needs VMMCTL_SRC and VMMCTL_BUILD; the tool locations (Kyua resets HOME
 # and TMPDIR) come from rust-env.sh, written beside this program by
@@ -63,6 +65,7 @@ foreign_list()
 	echo clippy
 	echo rustfmt
 	echo bindings_up_to_date
+	echo abi_json_copy
 }
 
 _rust_test()
@@ -211,6 +214,11 @@ foreign_run()
 			    return 1
 		done
 		echo "bindings: up to date"
+		;;
+	abi_json_copy)
+		sh "$RUST_SRC/gen-abi-json.sh" "$VMMCTL_SRC" "$PWD/abi_json.rs" &&
+		    diff -u "$RUST_SRC/vmmctl/tests/common/abi_json.rs" \
+		    abi_json.rs && echo "abi_json.rs: up to date"
 		;;
 	*)
 		echo "unknown test $1"

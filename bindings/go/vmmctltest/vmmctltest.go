@@ -192,9 +192,10 @@ func (s *Simulator) JailRoot(name string) string {
 
 // Open opens the host's control device, Root()/vmmctl.  With Start, the
 // Control is closed when the test ends if it is still open; closing it
-// earlier is fine.
-func (s *Simulator) Open(opts ...vmmctl.Option) (*vmmctl.Control, error) {
-	c, err := vmmctl.Open(s.root, opts...)
+// earlier is fine.  For options (vmmctl.Inherit), or a jail's device, call
+// vmmctl.Open with Root() or JailRoot(name).
+func (s *Simulator) Open() (*vmmctl.Control, error) {
+	c, err := vmmctl.Open(s.root)
 	if err != nil {
 		return nil, err
 	}

@@ -184,30 +184,30 @@ func TestUIDLimit(t *testing.T) {
 	}
 }
 
-// TestGeneration: 3 and 0 (the newest) work; 1 and 2 work once the core
-// models them and are errors.ErrUnsupported until then, exactly as the C
-// host answers; others are EINVAL.
+// TestGeneration: the option reaches the modelled kernel.  Generation 1
+// has no destroy-on-close (FREEBSD.md): a scoped create is refused
+// (EINVAL, or EOPNOTSUPP = errors.ErrUnsupported once the library names
+// it), a persistent one works; 2, 3 and 0 (the newest) take both.  Others
+// are EINVAL.
 func TestGeneration(t *testing.T) {
-	for _, gen := range []int{0, 3} {
+	for _, gen := range []int{0, 1, 2, 3} {
 		sim := vmmctltest.Start(t, vmmctltest.Generation(gen))
 		c, err := sim.Open()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Create("g", 0); err != nil {
-			t.Fatalf("generation %d: Create: %v", gen, err)
+		err = c.Create("scoped", 0)
+		switch {
+		case gen == 1 && !errors.Is(err, syscall.EINVAL) &&
+			!errors.Is(err, errors.ErrUnsupported):
+			t.Errorf("generation 1: scoped Create: %v, want EINVAL or "+
+				"ErrUnsupported", err)
+		case gen != 1 && err != nil:
+			t.Errorf("generation %d: scoped Create: %v", gen, err)
 		}
-	}
-	for _, gen := range []int{1, 2} {
-		sim, err := vmmctltest.New(vmmctltest.Generation(gen))
-		if err != nil {
-			if !errors.Is(err, errors.ErrUnsupported) {
-				t.Errorf("Generation(%d): %v, want nil or ErrUnsupported",
-					gen, err)
-			}
-			continue
+		if err := c.Create("kept", vmmctl.Persistent); err != nil {
+			t.Errorf("generation %d: persistent Create: %v", gen, err)
 		}
-		sim.Close()
 	}
 	for _, gen := range []int{-1, 4, 99} {
 		sim, err := vmmctltest.New(vmmctltest.Generation(gen))
@@ -311,3 +311,15 @@ func TestIndependent(t *testing.T) {
 		t.Fatalf("after the other simulator stopped: %q", got)
 	}
 }
+
+// The API as issue 15 states it.
+var (
+	_ func(testing.TB, ...vmmctltest.Option) *vmmctltest.Simulator = vmmctltest.Start
+	_ interface {
+		Root() string
+		Open() (*vmmctl.Control, error)
+		JailRoot(name string) string
+	} = (*vmmctltest.Simulator)(nil)
+	_ = []vmmctltest.Option{vmmctltest.Jail("j"), vmmctltest.UIDLimit(1),
+		vmmctltest.Generation(3)}
+)

@@ -1,73 +1,55 @@
-"""Fixtures: a private vmmctl-sim per test, under its own short temp root."""
+"""Fixtures: a private simulator per test (vmmctl.testing.Simulator).
+
+The suite runs from the repository and from an unpacked sdist alike: it
+needs only the installed package.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-SRC = Path(os.environ.get("VMMCTL_SRC") or Path(__file__).resolve().parents[3])
-BUILD = Path(os.environ.get("VMMCTL_BUILD") or SRC / "build")
-SIM = BUILD / "bin" / "vmmctl-sim"
+from vmmctl.testing import Simulator
+
 # sockaddr_un.sun_path is ~108 bytes; leave room for jails/NAME/vmmctl.
 MAX_ROOT = 60
 
 
 class Sim:
-    """A running vmmctl-sim and its root directory."""
+    """The tests' view of a running ``vmmctl.testing.Simulator``."""
 
-    def __init__(self, root: Path, args: tuple[str, ...]) -> None:
-        self.root = root
-        self.socket = root / "vmmctl"
-        if not SIM.is_file():
-            pytest.fail(f"{SIM} not built (run make)")
-        self.proc = subprocess.Popen(
-            [str(SIM), "--root", str(root), *args],
-            stdin=subprocess.DEVNULL,
-        )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 10
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"vmmctl-sim exited {self.proc.returncode}")
-            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-                try:
-                    s.connect(str(self.socket))
-                    return
-                except OSError:
-                    pass
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail("vmmctl-sim did not listen within 10 s")
-            time.sleep(0.02)
+    def __init__(self, simulator: Simulator) -> None:
+        self.simulator = simulator
+        self.root = Path(simulator.root)
+        self.socket = self.root / "vmmctl"
 
     def vms(self, view: str = "") -> list[str]:
         """The VM entries of <root>[/jails/VIEW]/vmm/, sorted."""
-        base = self.root / "jails" / view if view else self.root
+        base = Path(self.simulator.jail_root(view)) if view else self.root
         try:
             return sorted(os.listdir(base / "vmm"))
         except FileNotFoundError:
             return []
 
     def stop(self) -> None:
-        """SIGTERM the simulator and wait for it (SIGKILL after 10 s)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """Stop the simulator: every connection is closed, the root removed."""
+        self.simulator.stop()
+
+
+def _public_tmp() -> str:
+    """A temp directory that uid 65534 can traverse (the privilege tests)."""
+    tmp = Path(tempfile.gettempdir())
+    if len(str(tmp)) <= 40 and all(
+        os.stat(p).st_mode & 0o001 for p in (tmp, *tmp.parents)
+    ):
+        return str(tmp)
+    return "/tmp"
 
 
 @pytest.fixture
@@ -93,13 +75,14 @@ def short_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def start_sim(short_dir: Path) -> Iterator[Callable[..., Sim]]:
-    """Start a private simulator with extra arguments; stopped afterwards."""
+def start_sim() -> Iterator[Callable[..., Sim]]:
+    """Start a private simulator with Simulator's options; stopped afterwards."""
     started: list[Sim] = []
 
-    def start(*args: str) -> Sim:
+    def start(**options: Any) -> Sim:
         assert not started, "one simulator per test"
-        sim = Sim(short_dir, args)
+        options.setdefault("dir", _public_tmp())
+        sim = Sim(Simulator(**options).start())
         started.append(sim)
         return sim
 

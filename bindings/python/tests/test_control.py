@@ -273,7 +273,7 @@ def test_fileno_is_the_socket(sim: Sim) -> None:
 
 
 def test_uid_limit(start_sim: Callable[..., Sim]) -> None:
-    sim = start_sim("--uid-limit", "2")
+    sim = start_sim(uid_limit=2)
     with vmmctl.open(sim.root) as ctl:
         ctl.create("one")
         ctl.create("two")
@@ -286,11 +286,11 @@ def test_uid_limit(start_sim: Callable[..., Sim]) -> None:
 
 
 def test_jail_views(start_sim: Callable[..., Sim]) -> None:
-    sim = start_sim("--jail", "j1", "--jail", "j2")
+    sim = start_sim(jails=["j1", "j2"])
     with (
         vmmctl.open(sim.root) as host,
-        vmmctl.open(sim.root / "jails" / "j1") as j1,
-        vmmctl.open(sim.root / "jails" / "j2") as j2,
+        vmmctl.open(sim.simulator.jail_root("j1")) as j1,
+        vmmctl.open(sim.simulator.jail_root("j2")) as j2,
     ):
         j1.create("in-j1")
         host.create("on-host")

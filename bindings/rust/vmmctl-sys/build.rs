@@ -111,7 +111,7 @@ fn compile(csrc: &Path, name: &str, srcs: &[&[&str]]) {
             .unwrap_or_else(|e| {
                 panic!("vmmctl-sys: feature `fuse` needs libfuse3 (pkg-config fuse3): {e}")
             });
-        build.define("VMMCTL_SIM_FUSE", None);
+        build.define("VMMCTL_SIM_HAVE_FUSE", None);
         build.includes(&fuse.include_paths);
         for (k, v) in &fuse.defines {
             build.define(k, v.as_deref());

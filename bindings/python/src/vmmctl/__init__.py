@@ -113,7 +113,13 @@ def _oserror(error: int, filename: object = None) -> OSError:
     return OSError(error, strerror(error), filename)
 
 
-def _encode_name(name: Name) -> bytes:
+def _name_arg(name: Name) -> bytes:
+    """Return a VM name encoded for the C library, checked as it would be.
+
+    The one place that turns a name into bytes: ``str`` with the file system
+    encoding, ``bytes`` as given.  Raises ``TypeError`` or
+    ``InvalidNameError`` before any request is made.
+    """
     if isinstance(name, str):
         data = os.fsencode(name)
     elif isinstance(name, bytes):
@@ -122,6 +128,9 @@ def _encode_name(name: Name) -> bytes:
         raise TypeError(f"VM name must be str or bytes, not {type(name).__name__}")
     if b"\0" in data:
         raise InvalidNameError(_errno.EINVAL, "embedded NUL in VM name", name)
+    error = lib.vmmctl_check_name(data)
+    if error:
+        raise InvalidNameError(error, strerror(error), name)
     return data
 
 
@@ -132,10 +141,7 @@ def check_name(name: Name) -> None:
     ``/`` (or NUL).  Raises ``InvalidNameError`` (errno ``EINVAL`` or
     ``ENAMETOOLONG``) otherwise, and ``TypeError`` for a non-string.
     """
-    data = _encode_name(name)
-    error = lib.vmmctl_check_name(data)
-    if error:
-        raise InvalidNameError(error, strerror(error), name)
+    _name_arg(name)
 
 
 def library_version() -> tuple[int, int, int]:
@@ -271,8 +277,7 @@ class Control:
         without privilege), ``OSError`` with ``ENOMEM`` (per-user VM limit)
         or another errno (``EPIPE``... : the simulator went away).
         """
-        data = _encode_name(name)
-        check_name(name)
+        data = _name_arg(name)
         flags = lib.VMMCTL_CREATE_PERSISTENT if persistent else 0
         with self._use() as handle:
             error = lib.vmmctl_create(handle, data, flags)
@@ -287,8 +292,7 @@ class Control:
         destroyed), ``PermissionError`` (another user's VM, without
         privilege), or ``OSError``.
         """
-        data = _encode_name(name)
-        check_name(name)
+        data = _name_arg(name)
         with self._use() as handle:
             error = lib.vmmctl_destroy(handle, data)
         if error:
@@ -322,8 +326,7 @@ class Control:
         Raises ``InvalidNameError``, ``FileNotFoundError`` (no such VM
         visible), ``PermissionError`` (another user's VM) or ``OSError``.
         """
-        data = _encode_name(name)
-        check_name(name)
+        data = _name_arg(name)
         fd = ffi.new("int *")
         with self._use() as handle:
             error = lib.vmmctl_vm_open(handle, data, fd)

@@ -28,12 +28,12 @@ fn program_runs_the_daemon() {
     let host = sim.open().unwrap();
     let j1 = Vmmctl::open_at(sim.jail_root("j1")).unwrap();
     j1.create("a", CreateFlags::empty()).unwrap();
+    let e = host.create("a", CreateFlags::empty()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     host.create("b", CreateFlags::empty()).unwrap();
     let e = host.create("c", CreateFlags::empty()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutOfMemory, "uid limit 2: {e}");
     assert_eq!(host.list().unwrap(), ["a", "b"]);
-    let e = j1.create("b", CreateFlags::empty()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     let root = sim.root().to_path_buf();
     // SIGTERM: a clean exit (status 0) that removes what it made.
     sim.stop().unwrap();

@@ -3,6 +3,8 @@
 // Generated from sys/sim/vmmctl_sim.h by bindings/rust/gen-bindings.sh
 // (`make bindings`); do not edit.
 
+pub const VMMCTL_SIM_FUSE: u32 = 1;
+pub const VMMCTL_SIM_FUSE_AUTO_UNMOUNT: u32 = 2;
 #[repr(C)]
 #[derive(Debug)]
 pub struct vmmctl_sim {
@@ -20,7 +22,7 @@ unsafe extern "C" {
     pub fn vmmctl_sim_set_uid_limit(sim: *mut vmmctl_sim, limit: u32) -> ::std::os::raw::c_int;
     pub fn vmmctl_sim_set_fuse(
         sim: *mut vmmctl_sim,
-        on: ::std::os::raw::c_int,
+        flags: ::std::os::raw::c_int,
     ) -> ::std::os::raw::c_int;
     pub fn vmmctl_sim_set_generation(
         sim: *mut vmmctl_sim,

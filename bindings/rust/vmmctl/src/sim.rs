@@ -115,7 +115,9 @@ impl InProcess {
         }
         if b.fuse {
             // SAFETY: as above.
-            sim.check(unsafe { sys::sim::vmmctl_sim_set_fuse(sim.ptr(), 1) })?;
+            sim.check(unsafe {
+                sys::sim::vmmctl_sim_set_fuse(sim.ptr(), sys::sim::VMMCTL_SIM_FUSE as i32)
+            })?;
         }
         if let Some(g) = b.generation {
             let g = i32::try_from(g).map_err(|_| io::Error::from_raw_os_error(errno::EINVAL))?;

@@ -1,4 +1,6 @@
-//! The bindings against tests/abi/abi.json, the shared ABI description:
+//! The bindings against tests/abi/abi.json, the shared ABI description
+//! (its generated copy, tests/common/abi_json.rs, so that this runs from the
+//! package alone):
 //! every constant's value, every kernel struct's size, alignment and field
 //! offsets and sizes, and every function's name, parameter and return types
 //! (read off the Rust signatures bindgen generated), plus the kernel ABI
@@ -13,13 +15,8 @@ use common::json::{self, Value};
 use vmmctl::sys::{self, kernel_abi as k, vmmctl_t};
 
 fn abi() -> Value {
-    let path = std::env::var_os("VMMCTL_SRC")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../..").into())
-        .join("tests/abi/abi.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let v = json::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // tests/abi/abi.json, copied by `make bindings` (gen-abi-json.sh).
+    let v = json::parse(common::abi_json::ABI_JSON).unwrap_or_else(|e| panic!("abi.json: {e}"));
     assert_eq!(v.get("schema").and_then(Value::as_u64), Some(1), "schema");
     v
 }

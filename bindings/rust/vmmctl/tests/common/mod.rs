@@ -3,6 +3,8 @@
 
 use vmmctl::sim::Simulator;
 
+pub mod abi_json;
+
 /// A private simulator for one test, stopped and cleaned up on drop.
 pub fn sim() -> Simulator {
     Simulator::start().expect("cannot start the in-process simulator")
