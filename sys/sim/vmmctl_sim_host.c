@@ -47,6 +47,36 @@ sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
 	return (error);
 }
 
+/*
+ * The real uid of process (or thread) pid whose effective uid is euid,
+ * for the per-uid limit: Linux tells a request's receiver one uid (FUSE
+ * the fsuid, SCM_CREDENTIALS the one sent), so the real one comes from
+ * /proc/<pid>/status, read while the caller waits for this very reply.
+ * euid itself when that fails or no longer matches (the pid was reused).
+ */
+uint32_t
+sim_ruid(long pid, uint32_t euid)
+{
+#if defined(__linux__)
+	char path[64], line[256];
+	unsigned long r, e;
+	FILE *fp;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if (pid <= 0 || (fp = fopen(path, "re")) == NULL)
+		return (euid);
+	r = e = euid;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "Uid: %lu %lu", &r, &e) == 2)
+			break;
+	(void)fclose(fp);
+	return (e == euid ? (uint32_t)r : euid);
+#else
+	(void)pid;
+	return (euid);
+#endif
+}
+
 int
 sim_set_cloexec_nonblock(int fd)
 {

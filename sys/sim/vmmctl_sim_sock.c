@@ -495,7 +495,12 @@ conn_serve(struct vmmctl_sim *sim, struct sim_conn *c)
 	} else if (h.len != VMMCTL_SIM_CMD_LEN(h.arg))
 		conn_reply(c, EINVAL, NULL, 0);
 	else {
-		/* Answered as the thread that asked, at the time it asked. */
+		/*
+		 * Answered as the thread that asked, at the time it asked;
+		 * a create counts against its real uid.
+		 */
+		if (h.arg == VMMCTL_VM_CREATE && !c->fixed_cred)
+			c->rcred.ruid = sim_ruid(c->pid, c->rcred.uid);
 		error = vmmctl_kern_ioctl(c->file, &c->rcred, h.arg, data,
 		    h.len);
 		if ((h.arg & VMMCTL_SIM_IOC_OUT) != 0)
@@ -518,10 +523,7 @@ msg_cred(struct sim_conn *c, struct cmsghdr *cm)
 	    cm->cmsg_len < CMSG_LEN(sizeof(uc)))
 		return;
 	memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
-	/*
-	 * One uid per message: the effective one (the library sends it),
-	 * which the per-uid limit then counts as the real one too.
-	 */
+	/* One uid per message: the effective one (the library sends it). */
 	c->rcred.uid = c->rcred.ruid = (uint32_t)uc.uid;
 	c->rcred.gid = (uint32_t)uc.gid;
 	c->pid = (uint32_t)uc.pid;

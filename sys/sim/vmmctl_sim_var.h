@@ -122,6 +122,7 @@ struct vmmctl_sim {
 int	sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
 int	sim_set_cloexec_nonblock(int fd);
+uint32_t sim_ruid(long pid, uint32_t euid);
 const char *sim_jail_leaf(const struct vmmctl_kjail *j);
 
 /* vmmctl_sim_root.c: the root, its lock, the views' directories. */

@@ -163,7 +163,6 @@ ATF_TC_BODY(real_uid_limit, tc)
 	if (!is_root())
 		atf_tc_skip("needs root to setresuid(65534, 0, 0)");
 	sim_start(&ts, args);
-	require_per_request(&ts);
 	w = open_ok(ts.root, 0);
 	REQUIRE_OK(vmmctl_create(w, "rootvm", 0));	/* root's one VM */
 	REQUIRE_ERR(vmmctl_create(w, "rootvm2", 0), ENOMEM);

@@ -718,7 +718,7 @@ impostor_body()
 	# (make deps installs it): the one in PATH may be under root's home.
 	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
 import socket, sys
-s = socket.socket(socket.AF_UNIX)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.bind(sys.argv[1] + "/vmmctl")
 s.listen(4)
 s.settimeout(60)

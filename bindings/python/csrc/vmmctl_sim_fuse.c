@@ -667,29 +667,6 @@ fz_release(const char *path, struct fuse_file_info *fi)
 	return (0);
 }
 
-/*
- * The real uid of the calling thread (what the per-uid limit counts): FUSE
- * passes only the fsuid, so it comes from /proc/<tid>/status, read while
- * the thread waits for this very reply.  The fsuid if that fails.
- */
-static uint32_t
-fz_ruid(pid_t tid, uint32_t fsuid)
-{
-	char path[64], line[256];
-	unsigned long r;
-	FILE *fp;
-
-	(void)snprintf(path, sizeof(path), "/proc/%ld/status", (long)tid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return (fsuid);
-	r = fsuid;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (sscanf(line, "Uid: %lu", &r) == 1)
-			break;
-	(void)fclose(fp);
-	return ((uint32_t)r);
-}
-
 static int
 fz_ioctl(const char *path, unsigned int cmd, void *arg,
     struct fuse_file_info *fi, unsigned int flags, void *data)
@@ -707,7 +684,7 @@ fz_ioctl(const char *path, unsigned int cmd, void *arg,
 	ctx = fuse_get_context();
 	cred.uid = (uint32_t)ctx->uid;
 	/* Only a create counts against the limit: the others skip /proc. */
-	cred.ruid = cmd == VMMCTL_VM_CREATE ? fz_ruid(ctx->pid, cred.uid) :
+	cred.ruid = cmd == VMMCTL_VM_CREATE ? sim_ruid(ctx->pid, cred.uid) :
 	    cred.uid;
 	cred.gid = (uint32_t)ctx->gid;
 	cred.jail = f->ep->jail;
