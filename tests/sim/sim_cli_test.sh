@@ -334,6 +334,14 @@ fuse_refusals_body()
 	atf_check -s exit:1 -e match:'holds notes' "$sim_bin" --root "$r" --fuse
 	atf_check -o inline:"mine\n" cat "$r/notes"
 	atf_check_equal "" "$(mount_type "$r")"
+	# Someone else's mount at the root is left alone (root: a tmpfs).
+	[ "$(id -u)" -eq 0 ] || return 0
+	r=$(mkroot)
+	mount -t tmpfs vmmctl-test "$r" || atf_fail "mount tmpfs"
+	atf_check -s exit:1 -e match:'is a mount point \(tmpfs\)' \
+	    "$sim_bin" --root "$r" --fuse
+	atf_check_equal tmpfs "$(mount_type "$r")"
+	umount "$r"
 }
 fuse_refusals_cleanup() { testsim_cleanup; }
 
