@@ -37,6 +37,9 @@ TARGETS: dict[str, tuple[str, str, float]] = {
     "Rust over C": ("rust", "c", 1.05),
     "Go over C": ("go", "c", 1.2),
     "Python over C": ("python", "c", 1.5),
+    # Issue #18: per-request credentials and reply channels (protocol 2)
+    # against protocol 1, both stacks built here and measured in this run.
+    "C, sim protocol 2 over protocol 1": ("c", "c_proto1", 1.3),
 }
 
 
@@ -86,6 +89,7 @@ class Sim:
         self.root = root
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
+        root.chmod(0o755)
         argv = [str(program), "--root", str(root)] + (["--fuse"] if fuse else [])
         self.proc = subprocess.Popen(argv)
         sock = root / "vmmctl"
@@ -179,11 +183,14 @@ def summary(v: Sequence[float]) -> Json:
     }
 
 
-def bench_latency(a: argparse.Namespace, root: Path, dev: Path | None) -> Json:
+def bench_latency(
+    a: argparse.Namespace, root: Path, dev: Path | None, p1: Path
+) -> Json:
     """Items 1-3: floor, C, Rust, Go, Python; interleaved rounds.
 
     dev: the root of a device-mode sim (item 8: C through the ioctl
-    transport), or None.
+    transport), or None.  p1: the root of the protocol-1 sim that the
+    protocol-1 C client (a.p1_c_bench) measures.
     """
     ops, batches, warm = str(a.ops), str(a.batches), str(a.warmup)
     ffdir = root.parent / "floor-files"
@@ -192,6 +199,7 @@ def bench_latency(a: argparse.Namespace, root: Path, dev: Path | None) -> Json:
         "floor": [a.c_bench, "floor", ops, batches, warm],
         "floor_files": [a.c_bench, "floor-files", ops, batches, warm, ffdir],
         "c": [a.c_bench, "c", root, ops, batches, warm],
+        "c_proto1": [a.p1_c_bench, "c", p1, ops, batches, warm],
         "rust": [a.rust_bench, root, ops, batches, warm],
         "go": [a.go_bench, root, ops, batches, warm],
         "python": [a.py, a.py_bench, root, ops, batches, warm],
@@ -520,6 +528,15 @@ def report(res: Json, pngs: list[str], analysis: str) -> str:
             "floor",
         ),
         ("2", "c", "C (libvmmctl) create + destroy", "floor"),
+        (
+            "2d",
+            "c_proto1",
+            (
+                "C over sim protocol 1 (stack of commit 5eaff4f, built "
+                "here): the baseline of the protocol row"
+            ),
+            "floor",
+        ),
         ("2b", "c", "C over the floor with the file work", "floor_files"),
         ("3", "rust", "Rust (vmmctl crate)", "c"),
         ("3", "go", "Go (vmmctl.dev/vmmctl)", "c"),
@@ -629,6 +646,8 @@ def main() -> int:
     p.add_argument("--py", type=Path, required=True)
     p.add_argument("--py-bench", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--p1-sim", type=Path, required=True)
+    p.add_argument("--p1-c-bench", type=Path, required=True)
     p.add_argument("--analysis", type=Path)
     p.add_argument(
         "--root-base",
@@ -661,6 +680,7 @@ def main() -> int:
     os.sched_setaffinity(0, a.pin)
     try:
         sim = Sim(a.sim, a.root_base / "a")
+        p1 = Sim(a.p1_sim, a.root_base / "p1")
         dev: Sim | None = None
         try:
             dev = Sim(a.sim, a.root_base / "d", fuse=True)
@@ -670,11 +690,12 @@ def main() -> int:
             log(f"{why}: no device-mode figure")
         try:
             res["latency"] = bench_latency(
-                a, sim.root, dev.root if dev is not None else None
+                a, sim.root, dev.root if dev is not None else None, p1.root
             )
             res["release"] = bench_release(a, sim.root)
         finally:
             sim.stop()
+            p1.stop()
             if dev is not None:
                 dev.stop()
         sim = Sim(a.sim, a.root_base / "b")
