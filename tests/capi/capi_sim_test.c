@@ -204,86 +204,6 @@ ATF_TC_BODY(close_is_complete, tc)
 	sim_stop(&ts);
 }
 
-/*
- * One side of fork_concurrent: creates (the payload must come back as
- * sent), destroys of a VM that never existed (ENOENT: a success here would
- * be another process's reply) and destroys; every 100th VM kept.
- */
-static int
-hammer(vmmctl_t *h, const char *who)
-{
-	struct vmmctl_vm_create vc;
-	char name[64];
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		memset(&vc, 0, sizeof(vc));
-		(void)snprintf(vc.name, sizeof(vc.name), "%s-%d", who, i);
-		strcpy(name, vc.name);
-		vc.flags = VMMCTL_CREATE_DESTROY_ON_CLOSE;
-		if (vmmctl_ioctl(h, VMMCTL_VM_CREATE, &vc) != 0 ||
-		    strcmp(vc.name, name) != 0)
-			return (1);
-		(void)snprintf(name, sizeof(name), "%s-missing-%d", who, i);
-		if (vmmctl_destroy(h, name) != ENOENT)
-			return (2);
-		if (i % 100 != 0 && vmmctl_destroy(h, vc.name) != 0)
-			return (3);
-	}
-	return (0);
-}
-
-/*
- * Parent and child after fork use the same handle (one descriptor) at the
- * same time, 1,000 rounds each: every reply is right and reaches the
- * process that asked; nothing leaks, nothing hangs.
- */
-ATF_TC(fork_concurrent);
-ATF_TC_HEAD(fork_concurrent, tc)
-{
-
-	atf_tc_set_md_var(tc, "descr", "parent and child share one handle "
-	    "after fork and issue 1,000 creates and destroys each at once");
-	atf_tc_set_md_var(tc, "timeout", "300");
-}
-ATF_TC_BODY(fork_concurrent, tc)
-{
-	static const char *const args[] = { "--uid-limit", "0", NULL };
-	struct testsim ts;
-	vmmctl_t *h, *w;
-	int go[2], status;
-	size_t n;
-	pid_t pid;
-	char b;
-
-	sim_start(&ts, args);
-	h = open_ok(ts.root, 0);
-	/* The parent's channel exists before the fork: the child's is new. */
-	REQUIRE_OK(vmmctl_create(h, "before", 0));
-	ATF_REQUIRE(pipe(go) == 0);
-	ATF_REQUIRE((pid = fork()) >= 0);
-	if (pid == 0) {
-		if (read(go[0], &b, 1) != 1)
-			_exit(99);
-		_exit(hammer(h, "child") == 0 ? 0 : 100);
-	}
-	ATF_REQUIRE_EQ(write(go[1], "g", 1), 1);
-	ATF_CHECK_EQ(hammer(h, "parent"), 0);
-	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
-	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "child status %#x", status);
-	/* The kept ones of both and "before", on the shared file. */
-	w = open_ok(ts.root, 0);
-	n = count_listed(w);
-	ATF_CHECK_EQ(n, 21);
-	ATF_CHECK(listed(w, "child-900"));
-	ATF_CHECK(listed(w, "parent-900"));
-	REQUIRE_OK(vmmctl_close(h));
-	ATF_CHECK_EQ(count_listed(w), 0);
-	REQUIRE_OK(vmmctl_close(w));
-	sim_stop(&ts);
-}
-
 /* dup(2) shares the open file, hence the ownership. */
 ATF_TC_WITHOUT_HEAD(dup_shares_ownership);
 ATF_TC_BODY(dup_shares_ownership, tc)
@@ -1360,7 +1280,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, names_global);
 	ATF_TP_ADD_TC(tp, scoping);
 	ATF_TP_ADD_TC(tp, close_is_complete);
-	ATF_TP_ADD_TC(tp, fork_concurrent);
 	ATF_TP_ADD_TC(tp, dup_shares_ownership);
 	ATF_TP_ADD_TC(tp, list_erange);
 	ATF_TP_ADD_TC(tp, list_many);

@@ -266,19 +266,6 @@ listed(vmmctl_t *h, const char *name)
 	return (found);
 }
 
-size_t
-count_listed(vmmctl_t *h)
-{
-	char *buf, *p;
-	size_t len, n;
-
-	(void)list_all(h, &buf, &len);
-	for (p = buf, n = 0; p < buf + len; p += strlen(p) + 1)
-		n++;
-	free(buf);
-	return (n);
-}
-
 int
 fd_is_open(int fd)
 {

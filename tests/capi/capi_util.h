@@ -49,7 +49,6 @@ vmmctl_t *open_ok(const char *root, uint32_t flags);
 size_t	list_all(vmmctl_t *h, char **bufp, size_t *lenp);
 /* 1 if name is in the list of h. */
 int	listed(vmmctl_t *h, const char *name);
-size_t	count_listed(vmmctl_t *h);	/* names vmmctl_list gives */
 
 /* 1 if fd is open in this process, 0 if not. */
 int	fd_is_open(int fd);

@@ -165,7 +165,7 @@ class Sim:
         path = self.root / "vmmctl"
         if self.fuse:
             return path.is_file()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
             try:
                 s.connect(str(path))
             except OSError:

@@ -252,6 +252,15 @@ ATF_TC_BODY(fail_root_too_long, tc)
 	check_failed(sim, ENAMETOOLONG, before);
 	ATF_CHECK(access(root, F_OK) != 0);
 	ATF_REQUIRE_EQ(vmmctl_sim_new("", &sim), EINVAL);
+	/* Jail names: no empty component, none named vmm or vmmctl. */
+	ATF_REQUIRE_EQ(vmmctl_sim_new(root, &sim), 0);
+	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a//b"), EINVAL);
+	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "/a"), EINVAL);
+	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a/"), EINVAL);
+	ATF_CHECK_EQ(vmmctl_sim_jail(sim, ""), EINVAL);
+	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a/vmm"), EINVAL);
+	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a/b"), 0);
+	vmmctl_sim_free(sim);
 	ATF_REQUIRE(sim == NULL);
 }
 

@@ -19,6 +19,19 @@
 
 #include "sim_test.h"
 
+/* A well-formed header of a VMMCTL_VM_CREATE request of len bytes. */
+static void
+create_hdr(struct vmmctl_sim_hdr *h, uint32_t len)
+{
+
+	memset(h, 0, sizeof(*h));
+	h->magic = VMMCTL_SIM_MAGIC;
+	h->version = VMMCTL_SIM_VERSION;
+	h->type = VMMCTL_SIM_T_IOCTL;
+	h->arg = VMMCTL_VM_CREATE;
+	h->len = len;
+}
+
 /* The sim still serves old and new clients, and kept the witness's VM. */
 static void
 check_alive(const struct testsim *ts, int witness)
@@ -138,12 +151,7 @@ ATF_TC_BODY(short_messages, tc)
 
 	sim_up(&ts, NULL);
 	w = witness_up(&ts);
-	memset(&h, 0, sizeof(h));
-	h.magic = VMMCTL_SIM_MAGIC;
-	h.version = VMMCTL_SIM_VERSION;
-	h.type = VMMCTL_SIM_T_IOCTL;
-	h.arg = VMMCTL_VM_CREATE;
-	h.len = 296;
+	create_hdr(&h, 296);
 	for (n = 1; n < sizeof(h); n++) {
 		/* Before and after OPEN. */
 		fd = conn(&ts);
@@ -175,12 +183,7 @@ ATF_TC_BODY(short_payload, tc)
 
 	sim_up(&ts, NULL);
 	w = witness_up(&ts);
-	memset(&h, 0, sizeof(h));
-	h.magic = VMMCTL_SIM_MAGIC;
-	h.version = VMMCTL_SIM_VERSION;
-	h.type = VMMCTL_SIM_T_IOCTL;
-	h.arg = VMMCTL_VM_CREATE;
-	h.len = 296;
+	create_hdr(&h, 296);
 	memset(msg, 0, sizeof(msg));
 	memcpy(msg, &h, sizeof(h));
 	strcpy((char *)msg + sizeof(h), "half");
@@ -213,12 +216,7 @@ ATF_TC_BODY(reply_channels, tc)
 
 	sim_up(&ts, NULL);
 	w = witness_up(&ts);
-	memset(&h, 0, sizeof(h));
-	h.magic = VMMCTL_SIM_MAGIC;
-	h.version = VMMCTL_SIM_VERSION;
-	h.type = VMMCTL_SIM_T_IOCTL;
-	h.arg = VMMCTL_VM_CREATE;
-	h.len = sizeof(vc);
+	create_hdr(&h, sizeof(vc));
 	memset(&vc, 0, sizeof(vc));
 	strcpy(vc.name, "nochan");
 	vc.flags = SCOPED;
@@ -474,10 +472,15 @@ ATF_TC_BODY(no_fd_leak, tc)
 			(void)close(fd);
 		sync_sim(w);
 	}
-	/* The sim closes a reply's channel just after the reply is read. */
-	for (i = 0; count_fds(ts.pid) != before && i < 2000; i++)
+	/*
+	 * The sim closes a reply's channel just after the reply is read, and
+	 * a connection hung up before it was accepted a round later: wait
+	 * (bounded) for the count to settle.
+	 */
+	for (i = 0; count_fds(ts.pid) != before && i < 10000; i++)
 		(void)usleep(1000);
-	ATF_CHECK_EQ(count_fds(ts.pid), before);
+	ATF_CHECK_EQ_MSG(count_fds(ts.pid), before, "the sim holds %d "
+	    "descriptors, %d before", count_fds(ts.pid), before);
 	ATF_CHECK_EQ(count_entries(ts.root), 1);
 	(void)close(w);
 	sim_down(&ts);

@@ -355,6 +355,10 @@ jail_add(struct vmmctl_sim *sim, const char *spec)
 
 	if (strlen(spec) >= sizeof(buf))
 		return (ENAMETOOLONG);
+	/* No empty component: "", "/a", "a/", "a//b". */
+	if (spec[0] == '\0' || spec[0] == '/' ||
+	    spec[strlen(spec) - 1] == '/' || strstr(spec, "//") != NULL)
+		return (EINVAL);
 	strcpy(buf, spec);
 	parent = NULL;
 	for (comp = strtok_r(buf, "/", &save); comp != NULL;
@@ -373,7 +377,7 @@ jail_add(struct vmmctl_sim *sim, const char *spec)
 			return (ENAMETOOLONG);
 		parent = j;
 	}
-	return (parent != NULL ? 0 : EINVAL);	/* "", "/", "//" */
+	return (0);
 }
 
 /* ------------------------------------------------------------------ */
