@@ -86,7 +86,10 @@ class Sim:
         self.root = root
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
-        argv = [str(program), "--root", str(root)] + (["--fuse"] if fuse else [])
+        # Thousands of VMs as one uid: no per-uid limit (FreeBSD's default
+        # is 4 x CPUs).
+        argv = [str(program), "--root", str(root), "--uid-limit", "0"]
+        argv += ["--fuse"] if fuse else []
         self.proc = subprocess.Popen(argv)
         sock = root / "vmmctl"
         for _ in range(500):

@@ -116,7 +116,10 @@ sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep)
 		goto fail;
 	}
 	ep->bound = 1;
-	if (chmod(sun.sun_path, 0666) != 0 || listen(ep->fd, 128) != 0) {
+	/* Owner and mode as /dev/vmmctl's for the generation. */
+	if ((error = sim_ctl_perm(sim, sun.sun_path)) != 0)
+		goto fail;
+	if (listen(ep->fd, 128) != 0) {
 		error = errno;
 		goto fail;
 	}
@@ -154,7 +157,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uc.uid;
-	cred->ruid = cred->uid;
+	cred->ruid = sim_pid_ruid((long)uc.pid, cred->uid);
 	cred->gid = (uint32_t)uc.gid;
 #else
 	uid_t uid;
@@ -164,7 +167,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getpeereid(fd, &uid, &gid) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uid;
-	cred->ruid = cred->uid;
+	cred->ruid = cred->uid;	/* getpeereid() knows no more */
 	cred->gid = (uint32_t)gid;
 #endif
 	return (0);
