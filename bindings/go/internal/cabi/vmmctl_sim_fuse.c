@@ -619,7 +619,7 @@ fz_open(const char *path, struct fuse_file_info *fi)
 		return (-EISDIR);
 	ctx = fuse_get_context();
 	cred.uid = (uint32_t)ctx->uid;
-	cred.ruid = sim_pid_ruid((long)ctx->pid, cred.uid);
+	cred.ruid = cred.uid;	/* an open counts against no limit */
 	cred.gid = (uint32_t)ctx->gid;
 	cred.jail = sim->eps[e.ep].jail;
 	fflags = 0;
