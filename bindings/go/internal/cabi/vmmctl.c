@@ -249,7 +249,7 @@ vmmctl_sim_close_sync(const vmmctl_t *h)
 	if (h->root == NULL ||
 	    vmmctl_path(path, sizeof(path), h->root, "vmmctl", NULL) != 0)
 		return;
-	if (vmmctl_sim_connect(path, 0, &fd) == 0)
+	if (vmmctl_sim_connect(h->root, path, 0, &fd) == 0)
 		(void)close(fd);
 }
 
