@@ -90,7 +90,10 @@ class Sim:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         root.chmod(0o755)
-        argv = [str(program), "--root", str(root)] + (["--fuse"] if fuse else [])
+        # Thousands of VMs as one uid: no per-uid limit (FreeBSD's default
+        # is 4 x CPUs).
+        argv = [str(program), "--root", str(root), "--uid-limit", "0"]
+        argv += ["--fuse"] if fuse else []
         self.proc = subprocess.Popen(argv)
         sock = root / "vmmctl"
         for _ in range(500):

@@ -99,7 +99,8 @@ func cstring(op, s string) (*C.char, error) {
 }
 
 // CheckName checks a VM name without asking the kernel, with the library's
-// rule (vmmctl_check_name): 1 to NameMax bytes, not "." or "..", no '/'.
+// rule (vmmctl_check_name): 1 to NameMax bytes, not "." or "..", no '/',
+// no '"' and no white space.
 // It returns nil, or an *Error with EINVAL or ENAMETOOLONG.  A name with a
 // NUL byte is EINVAL, decided in Go without calling C; for every other
 // string the result is exactly the C library's.

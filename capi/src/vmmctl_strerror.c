@@ -24,7 +24,9 @@ static const struct vmmctl_msg vmmctl_msgs[] = {
 	{ 0,		"Success" },
 	{ EPERM,	"Operation not permitted: unprivileged users can only "
 			"create descriptor-scoped VMs and destroy their own" },
-	{ ENOENT,	"No such VM, or no control device at that root" },
+	{ ENOENT,	"No such VM; or no control device at that root "
+			"(on FreeBSD: vmm(4) is not loaded, or the system "
+			"predates /dev/vmmctl)" },
 	{ EEXIST,	"VM name already in use" },
 	{ ENAMETOOLONG,	"VM name (or path) too long" },
 	{ EINVAL,	"Invalid VM name or argument" },
@@ -60,7 +62,9 @@ static const struct vmmctl_msg vmmctl_msgs[] = {
 	{ ENOTCONN,	"Socket is not connected" },
 	{ ETIMEDOUT,	"Operation timed out" },
 	{ ENOSYS,	"Function not implemented" },
-	{ EOPNOTSUPP,	"Operation not supported" },
+	{ EOPNOTSUPP,	"Not supported by this kernel: its /dev/vmmctl "
+			"(FreeBSD 15.0's) cannot tie a VM to a descriptor; "
+			"create it persistent, or upgrade" },
 };
 
 VMMCTL_EXPORT const char *

@@ -39,16 +39,22 @@ usage(FILE *fp)
 {
 
 	fprintf(fp,
-	    "usage: vmmctl-sim --root DIR [--fuse] [--jail NAME]... "
-	    "[--uid-limit N]\n"
-	    "                  [--pidfile FILE] [-d] [--help]\n"
+	    "usage: vmmctl-sim --root DIR [--fuse] [--generation N] "
+	    "[--jail NAME[:novmm]]...\n"
+	    "                  [--group GROUP] [--uid-limit N] "
+	    "[--pidfile FILE] [-d] [--help]\n"
 	    "\n"
 	    "Serves the kernel side of /dev/vmmctl on DIR/vmmctl.\n"
 	    "  --root DIR       the simulated /dev (created if missing)\n"
 	    "  --fuse           device mode: mount DIR (FUSE), vmmctl is a file\n"
 	    "                   answering ioctl(2) (exit 69 if unavailable)\n"
-	    "  --jail NAME      a jail (a/b nests): DIR/jails/NAME/vmmctl\n"
-	    "  --uid-limit N    at most N VMs per uid (default: no limit)\n"
+	    "  --generation N   FreeBSD's /dev/vmmctl generation 1, 2 or 3 "
+	    "(default 3)\n"
+	    "  --jail NAME      a jail (a/b nests): DIR/jails/NAME/vmmctl;\n"
+	    "                   NAME:novmm for one without allow.vmm\n"
+	    "  --group GROUP    the vmm group (default: the simulator's own)\n"
+	    "  --uid-limit N    at most N VMs per real uid, 0 for no limit\n"
+	    "                   (default: 4 x the CPUs, as FreeBSD)\n"
 	    "  --pidfile FILE   write the pid once listening\n"
 	    "  -d, --daemon     detach once listening\n"
 	    "  -h, --help       this text\n");
@@ -60,6 +66,8 @@ struct opts {
 	int		njails;
 	unsigned long	uid_limit;
 	int		have_limit;
+	int		generation;	/* 0: the newest */
+	const char	*group;
 	const char	*pidfile;
 	int		daemonize;
 	int		fuse;
@@ -86,6 +94,8 @@ parse(int argc, char **argv, struct opts *o)
 		{ "root",	required_argument,	NULL, 'r' },
 		{ "jail",	required_argument,	NULL, 'j' },
 		{ "uid-limit",	required_argument,	NULL, 'u' },
+		{ "generation",	required_argument,	NULL, 'g' },
+		{ "group",	required_argument,	NULL, 'G' },
 		{ "pidfile",	required_argument,	NULL, 'p' },
 		{ "fuse",	no_argument,		NULL, 'f' },
 		{ "daemon",	no_argument,		NULL, 'd' },
@@ -111,6 +121,20 @@ parse(int argc, char **argv, struct opts *o)
 				return (EX_USAGE);
 			}
 			o->have_limit = 1;
+			break;
+		case 'g':
+			if (strcmp(optarg, "1") != 0 &&
+			    strcmp(optarg, "2") != 0 &&
+			    strcmp(optarg, "3") != 0) {
+				fprintf(stderr, "vmmctl-sim: bad --generation "
+				    "%s (1, 2 or 3)\n", optarg);
+				usage(stderr);
+				return (EX_USAGE);
+			}
+			o->generation = optarg[0] - '0';
+			break;
+		case 'G':
+			o->group = optarg;
 			break;
 		case 'p':
 			o->pidfile = optarg;
@@ -160,6 +184,13 @@ configure(const struct opts *o, struct vmmctl_sim **simp)
 	}
 	if (o->have_limit)
 		(void)vmmctl_sim_set_uid_limit(sim, (uint32_t)o->uid_limit);
+	(void)vmmctl_sim_set_generation(sim, o->generation);
+	if (o->group != NULL && vmmctl_sim_set_group(sim, o->group) != 0) {
+		fprintf(stderr, "vmmctl-sim: --group: %s\n",
+		    vmmctl_sim_error(sim));
+		vmmctl_sim_free(sim);
+		return (EX_USAGE);
+	}
 	/* Unavailable here, not misused: EX_UNAVAILABLE, for test skips. */
 	if (o->fuse && vmmctl_sim_set_fuse(sim, VMMCTL_SIM_FUSE |
 	    VMMCTL_SIM_FUSE_AUTO_UNMOUNT) != 0) {

@@ -100,6 +100,15 @@ ATF_TC_BODY(strerror_specific, tc)
 	ATF_CHECK(strstr(vmmctl_strerror(ENODEV), "vmmctl") != NULL);
 	ATF_CHECK(strstr(vmmctl_strerror(ECONNREFUSED), "vmmctl-sim") != NULL);
 	ATF_CHECK(strstr(vmmctl_strerror(EPROTO), "protocol") != NULL);
+	/* A missing device: vmm(4) not loaded, or a pre-/dev/vmmctl system. */
+	ATF_CHECK(strstr(vmmctl_strerror(ENOENT), "vmm(4) is not loaded")
+	    != NULL);
+	ATF_CHECK(strstr(vmmctl_strerror(ENOENT), "predates /dev/vmmctl")
+	    != NULL);
+	/* A generation-1 kernel: what cannot be done, and what to do. */
+	ATF_CHECK(strstr(vmmctl_strerror(EOPNOTSUPP), "FreeBSD 15.0") != NULL);
+	ATF_CHECK(strstr(vmmctl_strerror(EOPNOTSUPP), "persistent") != NULL);
+	ATF_CHECK(strstr(vmmctl_strerror(EOPNOTSUPP), "upgrade") != NULL);
 }
 
 ATF_TC_WITHOUT_HEAD(strerror_never_null);

@@ -44,7 +44,9 @@ sim_case run_missing "run: command not found 127, not executable 126, no VM left
 sim_case run_taken "run: a VM that cannot be created means no command"
 sim_case jails "-r ROOT/jails/NAME: a jail sees its own VMs, siblings do not"
 sim_case uid_limit "create beyond the per-user limit: ENOMEM message, exit 1"
-sim_case no_sim "no control device at the root: exit 69"
+sim_case no_sim "no control device at the root: exit 69, and the message says vmm(4) is not loaded or the system predates /dev/vmmctl"
+sim_case run_close_complete "1,000 rounds of run NAME -- true, then a test of the node: none is left"
+sim_case run_generation1 "run on a generation-1 kernel (FreeBSD 15.0): no VM, no command, exit 1, and the message says why"
 sim_case root_select "-r ROOT and VMMCTL_ROOT both honoured, -r first"
 
 # The root's VM list on one line: "a b c " (empty: "").
@@ -625,6 +627,35 @@ uid_limit_body()
 	testsim_stop
 }
 
+run_close_complete_body()
+{
+	testsim_start
+	left=0
+	i=0
+	while [ "$i" -lt 1000 ]; do
+		"$V" -r "$TESTSIM_ROOT" run r -- true ||
+		    atf_fail "round $i: run exited $?"
+		[ ! -e "$TESTSIM_ROOT/vmm/r" ] || left=$((left + 1))
+		i=$((i + 1))
+	done
+	[ "$left" -eq 0 ] || atf_fail "$left of 1000 nodes outlived vmmctl run"
+	testsim_stop
+}
+
+run_generation1_body()
+{
+	testsim_start --generation 1
+	atf_check -s exit:1 -o empty \
+	    -e match:"^vmmctl: run g1: .*cannot tie a VM to a descriptor" \
+	    "$V" -r "$TESTSIM_ROOT" run g1 -- touch ran
+	[ ! -e ran ] || atf_fail "the command ran"
+	expect_names ""
+	# What it can do there: persistent VMs.
+	atf_check -s exit:0 "$V" -r "$TESTSIM_ROOT" create g1p
+	expect_names "g1p "
+	testsim_stop
+}
+
 no_sim_body()
 {
 	testsim_start
@@ -634,6 +665,7 @@ no_sim_body()
 	for cmd in "create a" "destroy a" "list" "list --json" "run a -- true"; do
 		atf_check -s exit:69 -o empty \
 		    -e match:"^vmmctl: cannot open $root/vmmctl: " \
+		    -e match:"vmm\(4\) is not loaded, or the system predates /dev/vmmctl" \
 		    "$V" -r "$root" $cmd
 	done
 	rmdir "$root"

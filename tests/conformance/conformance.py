@@ -137,7 +137,17 @@ class Sim:
         self.scratch.chmod(0o755)  # unprivileged drivers bind here too
         self.root = Path(tempfile.mkdtemp(prefix="vmc.", dir="/tmp"))
         self.root.chmod(0o755)  # an unprivileged driver must reach the socket
-        argv = [str(BUILD / "bin" / "vmmctl-sim"), "--root", str(self.root)]
+        # No per-uid limit (the stress makes many VMs as one uid); as root,
+        # gid 65534 is the vmm group so the unprivileged drivers may open.
+        argv = [
+            str(BUILD / "bin" / "vmmctl-sim"),
+            "--root",
+            str(self.root),
+            "--uid-limit",
+            "0",
+        ]
+        if os.geteuid() == 0:
+            argv += ["--group", str(NOBODY)]
         try:
             self.proc = subprocess.Popen(
                 argv + (["--fuse"] if fuse else []), stdin=subprocess.DEVNULL

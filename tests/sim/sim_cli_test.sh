@@ -301,7 +301,8 @@ fuse_lifecycle_body()
 	atf_check test -f "$r/jails/a/vmmctl"
 	atf_check test -f "$r/jails/a/b/vmmctl"
 	atf_check test -d "$r/jails/a/b/vmm"
-	atf_check -o inline:"666 0\n" stat -c '%a %u' "$r/vmmctl"
+	# Open 1: /dev/vmmctl's owner and mode (generation 3: 0660).
+	atf_check -o inline:"660 $(id -u)\n" stat -c '%a %u' "$r/vmmctl"
 	VMMCTL_ROOT=$r/jails/a/b atf_check -o ignore \
 	    "$VMMCTL_BUILD/bin/vmmctl" run deep -- \
 	    stat -c '%a %u %F' "$r/vmm/deep" "$r/jails/a/vmm/deep"

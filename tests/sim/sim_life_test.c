@@ -18,20 +18,6 @@
 #include "fdpass.h"
 #include "sim_test.h"
 
-/* Exit status of a child: 0, or a line number (capped) where it failed. */
-#define	CHILD_CHECK(e)	do { if (!(e)) _exit(__LINE__ % 250 + 1); } while (0)
-
-static void
-wait_child(pid_t pid)
-{
-	int status;
-
-	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
-	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "child failed (status %#x; exit code = source line %% 250 + 1)",
-	    status);
-}
-
 static void
 read_byte(int fd)
 {

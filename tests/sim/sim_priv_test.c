@@ -13,44 +13,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <grp.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "sim_test.h"
-
-#define	NOBODY		65534
-#define	CHILD_CHECK(e)	do { if (!(e)) _exit(__LINE__ % 250 + 1); } while (0)
-
-static void
-drop_privileges(void)
-{
-	gid_t g = NOBODY;
-
-	CHILD_CHECK(setgroups(1, &g) == 0);
-	CHILD_CHECK(setgid(NOBODY) == 0);
-	CHILD_CHECK(setuid(NOBODY) == 0);
-	CHILD_CHECK(getuid() == NOBODY && geteuid() == NOBODY);
-}
-
-static void
-wait_child(pid_t pid)
-{
-	int status;
-
-	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
-	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "unprivileged child failed (status %#x; exit code = source "
-	    "line %% 250 + 1)", status);
-}
-
-static void
-root_head(atf_tc_t *tc, const char *descr)
-{
-
-	atf_tc_set_md_var(tc, "descr", descr);
-	atf_tc_set_md_var(tc, "require.user", "root");
-}
 
 ATF_TC(unpriv_persistent);
 ATF_TC_HEAD(unpriv_persistent, tc)

@@ -1,10 +1,11 @@
 /*-
  * SPDX-License-Identifier: BSD-2-Clause
  *
- * DESIGN.md's "Kernel semantics" table, row by row, out of process: every
- * request goes over vmmctl-sim's socket (simclient), and the device nodes
- * are checked in <root>/vmm.  The rows that need another uid are in
- * sim_priv_test.c.
+ * The kernel's checks (shared/FREEBSD.md) out of process: every request
+ * goes over vmmctl-sim's socket (simclient), and the device nodes are
+ * checked in <root>/vmm.  The rows that need another uid are in
+ * sim_priv_test.c, the generation, jail and ordering rows in
+ * sim_freebsd_test.c.
  */
 
 #include <sys/types.h>
@@ -225,6 +226,7 @@ ATF_TC_BODY(release_keeps_persistent, tc)
 ATF_TC_WITHOUT_HEAD(destroy_errors);
 ATF_TC_BODY(destroy_errors, tc)
 {
+	char cut[VM_MAX_NAMELEN + 1];
 	struct vmmctl_vm_destroy vd;
 	struct testsim ts;
 	int fd, i;
@@ -242,10 +244,18 @@ ATF_TC_BODY(destroy_errors, tc)
 		ATF_CHECK_EQ_MSG(simclient_ioctl(fd, VMMCTL_VM_DESTROY, &vd,
 		    sizeof(vd)), EINVAL, "reserved[%d]", i);
 	}
+	/* Destroy 1: an unterminated name is cut at 229 bytes. */
 	memset(&vd, 0, sizeof(vd));
-	memset(vd.name, 'd', sizeof(vd.name));	/* unterminated */
+	memset(vd.name, 'd', sizeof(vd.name));
 	ATF_CHECK_EQ(simclient_ioctl(fd, VMMCTL_VM_DESTROY, &vd, sizeof(vd)),
-	    EINVAL);
+	    EINVAL);			/* no VM of the 229 'd's yet */
+	memset(cut, 'd', VM_MAX_NAMELEN);
+	cut[VM_MAX_NAMELEN] = '\0';
+	ATF_REQUIRE_EQ(simclient_create(fd, cut, SCOPED), 0);
+	memset(vd.name, 'd', sizeof(vd.name));
+	ATF_CHECK_EQ(simclient_ioctl(fd, VMMCTL_VM_DESTROY, &vd, sizeof(vd)),
+	    0);
+	ATF_CHECK(!entry_exists(ts.root, cut));
 	ATF_CHECK(entry_exists(ts.root, "d"));
 	ATF_CHECK_EQ(simclient_destroy(fd, "d"), 0);
 	ATF_CHECK(!entry_exists(ts.root, "d"));

@@ -9,8 +9,10 @@
 #define	_SIM_TEST_H_
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +115,44 @@ count_entries(const char *dir)
 			n++;
 	(void)closedir(d);
 	return (n);
+}
+
+/*
+ * Another uid: the test runs as root, forks, and the child drops to
+ * uid/gid 65534 (nobody; as root, testsim makes 65534 the vmm group).  A
+ * failed CHILD_CHECK exits with its source line % 250 + 1.
+ */
+#define	NOBODY		65534
+#define	CHILD_CHECK(e)	do { if (!(e)) _exit(__LINE__ % 250 + 1); } while (0)
+
+static inline void
+drop_privileges(void)
+{
+	gid_t g = NOBODY;
+
+	CHILD_CHECK(setgroups(1, &g) == 0);
+	CHILD_CHECK(setgid(NOBODY) == 0);
+	CHILD_CHECK(setuid(NOBODY) == 0);
+	CHILD_CHECK(getuid() == NOBODY && geteuid() == NOBODY);
+}
+
+static inline void
+wait_child(pid_t pid)
+{
+	int status;
+
+	ATF_REQUIRE_EQ(waitpid(pid, &status, 0), pid);
+	ATF_REQUIRE_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "unprivileged child failed (status %#x; exit code = source "
+	    "line %% 250 + 1)", status);
+}
+
+static inline void
+root_head(atf_tc_t *tc, const char *descr)
+{
+
+	atf_tc_set_md_var(tc, "descr", descr);
+	atf_tc_set_md_var(tc, "require.user", "root");
 }
 
 #endif /* !_SIM_TEST_H_ */

@@ -69,7 +69,8 @@ uint32_t	vmmctl_version(void);
  * has VMMCTL_OPEN_INHERIT.
  * out: set only on success; the handle owns the descriptor.
  * Errors: EINVAL (unknown flag bits, out NULL), ENAMETOOLONG (path too long),
- * ENOENT (no <root>/vmmctl), ENODEV (<root>/vmmctl is neither a character
+ * ENOENT (no <root>/vmmctl: on FreeBSD, vmm(4) is not loaded or the system
+ * predates /dev/vmmctl), ENODEV (<root>/vmmctl is neither a character
  * device nor a socket, or is a character device that is not vmmctl),
  * EACCES/EPERM (no write access), ECONNREFUSED (no simulator listening),
  * ECANCELED (the socket is served by neither root nor the owner of
@@ -110,8 +111,11 @@ int		vmmctl_close(vmmctl_t *h);
  * the descriptor.  The name is checked first, as vmmctl_check_name().
  * Errors: EINVAL (bad name, unknown flag bits, h or name NULL), ENAMETOOLONG,
  * EEXIST (the name is taken, by anyone, anywhere), EPERM (persistent VM
- * requested without privilege), ENOMEM (per-user VM limit reached, or out
- * of memory), EIO/EPIPE/ECONNRESET (the simulator went away).
+ * requested without privilege, or a jail without allow.vmm), ENOMEM
+ * (per-user VM limit reached, or out of memory), EOPNOTSUPP (a
+ * descriptor-scoped VM on a kernel without destroy-on-close: FreeBSD
+ * 15.0's first /dev/vmmctl; create it persistent there), EIO/EPIPE/
+ * ECONNRESET (the simulator went away).
  */
 int		vmmctl_create(vmmctl_t *h, const char *name, uint32_t flags);
 

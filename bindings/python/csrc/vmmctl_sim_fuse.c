@@ -7,8 +7,8 @@
  * so that libvmmctl takes its character-device path, and the kernel itself
  * tracks open file descriptions and callers:
  *
- *	<root>/vmmctl			the control file (0666)
- *	<root>/vmm/<name>		one node per VM (creator's uid/gid, 0600)
+ *	<root>/vmmctl			the control file (as /dev/vmmctl)
+ *	<root>/vmm/<name>		one node per VM (as the core says)
  *	<root>/jails/J/{vmmctl,vmm/}	jail J's /dev ("a/b" nests)
  *
  * Mapping onto the kernel core (sys/kern):
@@ -305,6 +305,7 @@ int
 sim_fuse_publish(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm)
 {
 	struct sim_fuse *fz = sim->fz;
+	struct vmmctl_node_attr a;
 	struct fz_node *n;
 	size_t i;
 
@@ -314,9 +315,10 @@ sim_fuse_publish(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm)
 		return (ENOMEM);
 	(void)snprintf(n->name, sizeof(n->name), "%s", vmmctl_kvm_name(vm));
 	n->jail = vmmctl_kvm_jail(vm);
-	n->uid = (uid_t)vmmctl_kvm_uid(vm);
-	n->gid = (gid_t)vmmctl_kvm_gid(vm);
-	n->mode = S_IFREG | 0600;
+	vmmctl_kvm_node(vm, &a);
+	n->uid = (uid_t)a.uid;
+	n->gid = (gid_t)a.gid;
+	n->mode = S_IFREG | (mode_t)a.mode;
 	(void)clock_gettime(CLOCK_REALTIME, &n->time);
 	i = fz_hash(n->name) & (fz->nbuckets - 1);
 	n->hnext = fz->buckets[i];
@@ -617,7 +619,7 @@ fz_open(const char *path, struct fuse_file_info *fi)
 		return (-EISDIR);
 	ctx = fuse_get_context();
 	cred.uid = (uint32_t)ctx->uid;
-	cred.ruid = cred.uid;
+	cred.ruid = cred.uid;	/* an open counts against no limit */
 	cred.gid = (uint32_t)ctx->gid;
 	cred.jail = sim->eps[e.ep].jail;
 	fflags = 0;
@@ -684,7 +686,7 @@ fz_ioctl(const char *path, unsigned int cmd, void *arg,
 	ctx = fuse_get_context();
 	cred.uid = (uint32_t)ctx->uid;
 	/* Only a create counts against the limit: the others skip /proc. */
-	cred.ruid = cmd == VMMCTL_VM_CREATE ? sim_ruid(ctx->pid, cred.uid) :
+	cred.ruid = cmd == VMMCTL_VM_CREATE ? sim_pid_ruid(ctx->pid, cred.uid) :
 	    cred.uid;
 	cred.gid = (uint32_t)ctx->gid;
 	cred.jail = f->ep->jail;
@@ -783,6 +785,7 @@ fz_attr_set(struct fz_attr *a, const struct vmmctl_sim *sim, mode_t mode)
 static int
 fz_alloc(struct vmmctl_sim *sim)
 {
+	struct vmmctl_node_attr ctl;
 	struct sim_fuse *fz;
 	size_t i;
 
@@ -794,11 +797,13 @@ fz_alloc(struct vmmctl_sim *sim)
 		return (ENOMEM);
 	}
 	(void)clock_gettime(CLOCK_REALTIME, &fz->start);
+	sim_ctl_attr(sim, &ctl);
 	fz_attr_set(&fz->jails, sim, S_IFDIR | 0755);
 	for (i = 0; i < sim->neps; i++) {
 		fz_attr_set(&fz->eps[i].dir, sim, S_IFDIR | 0755);
-		/* As the socket: any local user may open it. */
-		fz_attr_set(&fz->eps[i].ctl, sim, S_IFREG | 0666);
+		/* As /dev/vmmctl for the generation (sim_ctl_attr). */
+		fz_attr_set(&fz->eps[i].ctl, sim, S_IFREG | (mode_t)ctl.mode);
+		fz->eps[i].ctl.gid = (gid_t)ctl.gid;
 		fz_attr_set(&fz->eps[i].view, sim, S_IFDIR | 0755);
 	}
 	sim->fz = fz;

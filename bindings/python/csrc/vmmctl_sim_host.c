@@ -10,18 +10,24 @@
  * vmmctl_sim_chan.c) and vmmctl_sim_fuse.c (device mode: a FUSE file
  * system mounted at the root); the daemon is vmmctl_sim_main.c.
  *
- * A VM's device node is a regular file <view>/vmm/<name>, mode 0600, owned
- * by its creator (when the host can chown), in the view of the creator's
- * jail and of every ancestor up to <root>/vmm, as devfs shows it.  In
- * device mode the FUSE transport serves the same nodes from memory.
+ * A VM's device node is a regular file <view>/vmm/<name>, owned and
+ * moded as the core says for its generation (gen 3: creator:vmm-group
+ * 0600; gens 1-2: root:wheel 0600) when the host can chown (else the
+ * host's own), in the view of the creator's jail and of every ancestor up
+ * to <root>/vmm, as devfs shows it.  The control endpoints are the host's
+ * user's and the vmm group's, 0660 (gens 1-2: 0600), as /dev/vmmctl is
+ * root:vmm 0660.  In device mode the FUSE transport serves the same nodes
+ * from memory, with exactly those owners.
  */
 
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,7 +62,7 @@ sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
  * euid itself when that fails or no longer matches (the pid was reused).
  */
 uint32_t
-sim_ruid(long pid, uint32_t euid)
+sim_pid_ruid(long pid, uint32_t euid)
 {
 #if defined(__linux__)
 	char path[64], line[256];
@@ -86,6 +92,39 @@ sim_set_cloexec_nonblock(int fd)
 	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return (errno);
+	return (0);
+}
+
+/*
+ * The control endpoint's owner and mode: the core's (root:vmm 0660 in
+ * generation 3, root:wheel 0600 before), owned by the host's user, which
+ * cannot give a file away unless it is root anyway.
+ */
+void
+sim_ctl_attr(const struct vmmctl_sim *sim, struct vmmctl_node_attr *attr)
+{
+
+	vmmctl_kern_ctl_node(sim->kern, attr);
+	attr->uid = (uint32_t)sim->euid;
+	if ((attr->mode & 070) == 0)
+		attr->gid = (uint32_t)sim->egid;	/* the group is moot */
+}
+
+/*
+ * Gives the endpoint name in directory dfd its owner and mode (devfs's
+ * EACCES), through the directory's descriptor and never through a link.
+ */
+int
+sim_ctl_perm(const struct vmmctl_sim *sim, int dfd, const char *name)
+{
+	struct vmmctl_node_attr a;
+
+	sim_ctl_attr(sim, &a);
+	if (a.gid != (uint32_t)sim->egid && fchownat(dfd, name, (uid_t)-1,
+	    (gid_t)a.gid, AT_SYMLINK_NOFOLLOW) != 0)
+		return (errno);
+	if (fchmodat(dfd, name, (mode_t)a.mode, AT_SYMLINK_NOFOLLOW) != 0)
 		return (errno);
 	return (0);
 }
@@ -218,6 +257,7 @@ publish_one(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
     const struct vmmctl_kjail *j)
 {
 	const struct sim_ep *ep;
+	struct vmmctl_node_attr a;
 	int error, fd;
 
 	if ((ep = view_of(sim, j)) == NULL || ep->vmmfd < 0)
@@ -228,17 +268,17 @@ publish_one(struct vmmctl_sim *sim, const struct vmmctl_kvm *vm,
 	if (fd < 0)
 		return (errno == EMFILE || errno == ENFILE ? ENOMEM : errno);
 	error = 0;
-	/* The process's umask is not ours to change: 0600 exactly. */
-	if (fchmod(fd, 0600) != 0)
+	vmmctl_kvm_node(vm, &a);
+	/* The process's umask is not ours to change: the mode exactly. */
+	if (fchmod(fd, (mode_t)a.mode) != 0)
 		error = errno;
 	/*
-	 * Only a root host can give the node to its creator, and it need
-	 * not when the creator is the host's own user.
+	 * Only a root host can give the node away, and it need not when the
+	 * owner is the host's own user and group.
 	 */
 	if (error == 0 && sim->euid == 0 &&
-	    (vmmctl_kvm_uid(vm) != (uint32_t)sim->euid ||
-	    vmmctl_kvm_gid(vm) != (uint32_t)sim->egid) &&
-	    fchown(fd, vmmctl_kvm_uid(vm), vmmctl_kvm_gid(vm)) != 0)
+	    (a.uid != (uint32_t)sim->euid || a.gid != (uint32_t)sim->egid) &&
+	    fchown(fd, (uid_t)a.uid, (gid_t)a.gid) != 0)
 		error = errno;
 	(void)close(fd);
 	if (error != 0)
@@ -348,10 +388,10 @@ ep_find_child(struct vmmctl_sim *sim, const struct vmmctl_kjail *parent,
 static int
 jail_add(struct vmmctl_sim *sim, const char *spec)
 {
-	char buf[PATH_MAX], *comp, *save;
+	char buf[PATH_MAX], *comp, *save, *colon;
 	struct vmmctl_kjail *parent, *j;
 	struct sim_ep *ep;
-	int error;
+	int error, novmm;
 
 	if (strlen(spec) >= sizeof(buf))
 		return (ENAMETOOLONG);
@@ -360,6 +400,14 @@ jail_add(struct vmmctl_sim *sim, const char *spec)
 	    spec[strlen(spec) - 1] == '/' || strstr(spec, "//") != NULL)
 		return (EINVAL);
 	strcpy(buf, spec);
+	/* "NAME:novmm": a jail without allow.vmm; nothing else after ':'. */
+	novmm = 0;
+	if ((colon = strchr(buf, ':')) != NULL) {
+		if (strcmp(colon, ":novmm") != 0)
+			return (EINVAL);
+		*colon = '\0';
+		novmm = 1;
+	}
 	parent = NULL;
 	for (comp = strtok_r(buf, "/", &save); comp != NULL;
 	    comp = strtok_r(NULL, "/", &save)) {
@@ -377,7 +425,7 @@ jail_add(struct vmmctl_sim *sim, const char *spec)
 			return (ENAMETOOLONG);
 		parent = j;
 	}
-	return (0);
+	return (novmm ? vmmctl_kern_jail_set_vmm(sim->kern, parent, 0) : 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -440,6 +488,20 @@ root_teardown(struct vmmctl_sim *sim)
 	sim_root_close(sim);
 }
 
+/* hw.vmm.maxvmms's default: 4 x the CPUs (mp_ncpus). */
+static uint32_t
+sim_default_uid_limit(void)
+{
+	long n;
+
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > 1024)
+		n = 1024;
+	return ((uint32_t)n * 4);
+}
+
 /* ------------------------------------------------------------------ */
 /* The API (vmmctl_sim.h). */
 
@@ -476,6 +538,8 @@ vmmctl_sim_new(const char *root, struct vmmctl_sim **simp)
 	sim->uid = getuid();
 	sim->euid = geteuid();
 	sim->egid = getegid();
+	sim->vmm_gid = (uint32_t)sim->egid;
+	sim->uid_limit = sim_default_uid_limit();
 	sim_init_os(sim);
 	if ((error = pthread_mutex_init(&sim->klock, NULL)) != 0) {
 		free(sim);
@@ -515,7 +579,37 @@ vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit)
 	if (sim->state != SIM_NEW)
 		return (EBUSY);
 	sim->uid_limit = limit;
-	sim->have_uid_limit = 1;
+	return (0);
+}
+
+/* A group name, or a number. */
+int
+vmmctl_sim_set_group(struct vmmctl_sim *sim, const char *group)
+{
+	struct group gr, *grp;
+	char buf[4096], *end;
+	unsigned long gid;
+	int error;
+
+	if (sim->state != SIM_NEW)
+		return (EBUSY);
+	if (group == NULL || *group == '\0')
+		return (EINVAL);
+	if (isdigit((unsigned char)*group)) {
+		errno = 0;
+		gid = strtoul(group, &end, 10);
+		if (errno != 0 || *end != '\0' || gid >= UINT32_MAX)
+			return (sim_fail(sim, EINVAL, "group %s", group));
+		sim->vmm_gid = (uint32_t)gid;
+		return (0);
+	}
+	error = getgrnam_r(group, &gr, buf, sizeof(buf), &grp);
+	if (grp == NULL) {
+		if (error == 0)
+			error = ENOENT;
+		return (sim_fail(sim, error, "group %s", group));
+	}
+	sim->vmm_gid = (uint32_t)grp->gr_gid;
 	return (0);
 }
 
@@ -576,8 +670,8 @@ vmmctl_sim_listen(struct vmmctl_sim *sim)
 		return (EBUSY);
 	sim->err[0] = '\0';
 	sim->state = SIM_STOPPED;	/* unless all goes well */
-	if (sim->have_uid_limit)
-		vmmctl_kern_set_uid_limit(sim->kern, sim->uid_limit);
+	vmmctl_kern_set_uid_limit(sim->kern, sim->uid_limit);
+	vmmctl_kern_set_vmm_gid(sim->kern, sim->vmm_gid);
 	if ((error = wake_open(sim)) != 0)
 		return (sim_fail(sim, error, "pipe"));
 	if ((error = root_check_paths(sim)) != 0 ||

@@ -82,6 +82,9 @@ def start_sim() -> Iterator[Callable[..., Sim]]:
     def start(**options: Any) -> Sim:
         assert not started, "one simulator per test"
         options.setdefault("dir", _public_tmp())
+        # No per-uid limit unless a test asks: FreeBSD's default (4 x CPUs,
+        # the simulator's) is too few for the tests that make many VMs.
+        options.setdefault("uid_limit", 0)
         sim = Sim(Simulator(**options).start())
         started.append(sim)
         return sim

@@ -7,8 +7,8 @@
 // directory that looks like /dev, with the options, messages and exit
 // statuses of the C daemon vmmctl-sim(1) of the source tree:
 //
-//	vmmctl-sim --root DIR [--fuse] [--jail NAME]... [--uid-limit N]
-//	           [--pidfile FILE] [-d] [--help]
+//	vmmctl-sim --root DIR [--fuse] [--generation N] [--jail NAME[:novmm]]...
+//	           [--group GROUP] [--uid-limit N] [--pidfile FILE] [-d] [--help]
 //
 // Exit status 0 after SIGTERM or SIGINT (or --help), 64 (EX_USAGE) for bad
 // options or a root, jail or limit the simulator refuses, 69
@@ -52,28 +52,35 @@ const (
 	daemonEnv = "VMMCTL_SIM_GO_DAEMON_FD"
 )
 
-const usageText = `usage: vmmctl-sim --root DIR [--fuse] [--jail NAME]... [--uid-limit N]
-                  [--pidfile FILE] [-d] [--help]
+const usageText = `usage: vmmctl-sim --root DIR [--fuse] [--generation N] [--jail NAME[:novmm]]...
+                  [--group GROUP] [--uid-limit N] [--pidfile FILE] [-d] [--help]
 
 Serves the kernel side of /dev/vmmctl on DIR/vmmctl.
   --root DIR       the simulated /dev (created if missing)
   --fuse           device mode: mount DIR (FUSE), vmmctl is a file
                    answering ioctl(2) (exit 69 if unavailable)
-  --jail NAME      a jail (a/b nests): DIR/jails/NAME/vmmctl
-  --uid-limit N    at most N VMs per uid (default: no limit)
+  --generation N   FreeBSD's /dev/vmmctl generation 1, 2 or 3 (default 3)
+  --jail NAME      a jail (a/b nests): DIR/jails/NAME/vmmctl;
+                   NAME:novmm for one without allow.vmm
+  --group GROUP    the vmm group (default: the simulator's own)
+  --uid-limit N    at most N VMs per real uid, 0 for no limit
+                   (default: 4 x the CPUs, as FreeBSD)
   --pidfile FILE   write the pid once listening
   -d, --daemon     detach once listening
   -h, --help       this text
 `
 
 type options struct {
-	root      string
-	jails     []string
-	uidLimit  uint32
-	haveLimit bool
-	pidfile   string
-	daemonize bool
-	fuse      bool
+	root       string
+	jails      []string
+	uidLimit   uint32
+	haveLimit  bool
+	generation int // 0: the newest
+	group      string
+	haveGroup  bool
+	pidfile    string
+	daemonize  bool
+	fuse       bool
 }
 
 func main() {
@@ -109,6 +116,8 @@ var longOpts = []longOpt{
 	{"root", true, 'r'},
 	{"jail", true, 'j'},
 	{"uid-limit", true, 'u'},
+	{"generation", true, 'g'},
+	{"group", true, 'G'},
 	{"pidfile", true, 'p'},
 	{"fuse", false, 'f'},
 	{"daemon", false, 'd'},
@@ -223,6 +232,16 @@ func apply(id byte, arg string, stdout, stderr io.Writer, o *options) int {
 			return exUsage
 		}
 		o.uidLimit, o.haveLimit = n, true
+	case 'g':
+		if arg != "1" && arg != "2" && arg != "3" {
+			fmt.Fprintf(stderr, "vmmctl-sim: bad --generation %s "+
+				"(1, 2 or 3)\n", arg)
+			io.WriteString(stderr, usageText)
+			return exUsage
+		}
+		o.generation = int(arg[0] - '0')
+	case 'G':
+		o.group, o.haveGroup = arg, true
 	case 'p':
 		o.pidfile = arg
 	case 'd':
@@ -282,6 +301,15 @@ func configure(o *options, stderr io.Writer) (*cabi.Sim, int) {
 	}
 	if o.haveLimit {
 		sim.SetUIDLimit(o.uidLimit)
+	}
+	sim.SetGeneration(o.generation)
+	if o.haveGroup {
+		if err := sim.SetGroup(o.group); err != nil {
+			fmt.Fprintf(stderr, "vmmctl-sim: --group: %s\n",
+				simError(sim, err))
+			sim.Free()
+			return nil, exUsage
+		}
 	}
 	// Unavailable here, not misused: EX_UNAVAILABLE, as the C daemon.
 	if o.fuse {

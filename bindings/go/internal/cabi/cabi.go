@@ -84,9 +84,21 @@ func (s *Sim) Jail(spec string) error {
 	return errno(C.vmmctl_sim_jail(s.p, cs))
 }
 
-// SetUIDLimit limits the VMs per uid; 0 means no limit.
+// SetUIDLimit limits the VMs per real uid; 0 means no limit (the default
+// is FreeBSD's, 4 x the CPUs).
 func (s *Sim) SetUIDLimit(limit uint32) error {
 	return errno(C.vmmctl_sim_set_uid_limit(s.p, C.uint32_t(limit)))
+}
+
+// SetGroup sets the vmm group, a name or a number (vmmctl_sim_set_group):
+// the group of the control endpoints and, in generation 3, of the nodes.
+func (s *Sim) SetGroup(group string) error {
+	cs, err := cstring(group)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(cs))
+	return errno(C.vmmctl_sim_set_group(s.p, cs))
 }
 
 // Device mode flags of SetFuse (vmmctl_sim_set_fuse).

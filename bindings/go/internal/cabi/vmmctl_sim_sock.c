@@ -164,9 +164,10 @@ sim_sock_listen(struct vmmctl_sim *sim, struct sim_ep *ep)
 	    (error = bind_at(ep->fd, ep)) != 0)
 		goto fail;
 	ep->bound = 1;
-	/* The socket just made: never a link, whatever the umask. */
-	if (fchmodat(ep->dirfd, "vmmctl", 0666, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    listen(ep->fd, 128) != 0) {
+	/* Owner and mode as /dev/vmmctl's for the generation. */
+	if ((error = sim_ctl_perm(sim, ep->dirfd, "vmmctl")) != 0)
+		goto fail;
+	if (listen(ep->fd, 128) != 0) {
 		error = errno;
 		goto fail;
 	}
@@ -208,8 +209,8 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	len = sizeof(uc);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0)
 		return (errno);
-	cred->uid = (uint32_t)uc.uid;
-	cred->ruid = cred->uid;
+	/* The connection's user, for the per-uid cap; requests bring theirs. */
+	cred->uid = cred->ruid = (uint32_t)uc.uid;
 	cred->gid = (uint32_t)uc.gid;
 #else
 	uid_t uid;
@@ -219,7 +220,7 @@ peer_cred(int fd, struct vmmctl_cred *cred)
 	if (getpeereid(fd, &uid, &gid) != 0)
 		return (errno);
 	cred->uid = (uint32_t)uid;
-	cred->ruid = cred->uid;
+	cred->ruid = cred->uid;	/* getpeereid() knows no more */
 	cred->gid = (uint32_t)gid;
 #endif
 	return (0);
@@ -501,7 +502,7 @@ conn_serve(struct vmmctl_sim *sim, struct sim_conn *c)
 		 * a create counts against its real uid.
 		 */
 		if (h.arg == VMMCTL_VM_CREATE && !c->fixed_cred)
-			c->rcred.ruid = sim_ruid(c->pid, c->rcred.uid);
+			c->rcred.ruid = sim_pid_ruid(c->pid, c->rcred.uid);
 		error = vmmctl_kern_ioctl(c->file, &c->rcred, h.arg, data,
 		    h.len);
 		if ((h.arg & VMMCTL_SIM_IOC_OUT) != 0)

@@ -94,8 +94,8 @@ struct vmmctl_sim {
 	uid_t			uid;		/* privileged like root */
 	uid_t			euid;		/* for the nodes' owners */
 	gid_t			egid;
-	uint32_t		uid_limit;
-	int			have_uid_limit;
+	uint32_t		uid_limit;	/* default 4 x CPUs */
+	uint32_t		vmm_gid;	/* --group; default egid */
 	struct vmmctl_os	os;
 	struct vmmctl_kern	*kern;
 	pthread_mutex_t		klock;		/* the core's lock */
@@ -123,8 +123,11 @@ struct vmmctl_sim {
 int	sim_fail(struct vmmctl_sim *sim, int error, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
 int	sim_set_cloexec_nonblock(int fd);
-uint32_t sim_ruid(long pid, uint32_t euid);
+uint32_t sim_pid_ruid(long pid, uint32_t euid);
 const char *sim_jail_leaf(const struct vmmctl_kjail *j);
+void	sim_ctl_attr(const struct vmmctl_sim *sim,
+	    struct vmmctl_node_attr *attr);
+int	sim_ctl_perm(const struct vmmctl_sim *sim, int dfd, const char *name);
 
 /* vmmctl_sim_root.c: the root, its lock, the views' directories. */
 int	sim_root_open(struct vmmctl_sim *sim);

@@ -138,8 +138,9 @@ def check_name(name: Name) -> None:
     """Check a VM name without asking the kernel; return None if it is valid.
 
     A valid name is 1 to ``NAME_MAX`` bytes, not ``.`` or ``..``, without
-    ``/`` (or NUL).  Raises ``InvalidNameError`` (errno ``EINVAL`` or
-    ``ENAMETOOLONG``) otherwise, and ``TypeError`` for a non-string.
+    ``/``, ``"`` or white space (or NUL).  Raises ``InvalidNameError``
+    (errno ``EINVAL`` or ``ENAMETOOLONG``) otherwise, and ``TypeError`` for
+    a non-string.
     """
     _name_arg(name)
 

@@ -31,6 +31,7 @@ struct vmmctl_sim;
 int vmmctl_sim_new(const char *root, struct vmmctl_sim **simp);
 int vmmctl_sim_jail(struct vmmctl_sim *sim, const char *spec);
 int vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit);
+int vmmctl_sim_set_group(struct vmmctl_sim *sim, const char *group);
 int vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int flags);
 int vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation);
 int vmmctl_sim_listen(struct vmmctl_sim *sim);

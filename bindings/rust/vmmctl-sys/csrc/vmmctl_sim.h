@@ -50,11 +50,20 @@ int	vmmctl_sim_new(const char *root, struct vmmctl_sim **simp);
 /*
  * Configuration, before vmmctl_sim_listen() (EBUSY after it).
  * jail: "NAME" or "a/b" (nested; a is made too), a jail with allow.vmm;
- * EINVAL for an empty component or the names "vmm" and "vmmctl".
- * uid_limit: at most limit VMs per uid; 0 means no limit.
+ * "NAME:novmm" makes (or marks) the last one a jail without allow.vmm, and
+ * its descendants have none either.  EINVAL for an empty component, the
+ * names "vmm" and "vmmctl", or any other suffix after ':'.
+ * uid_limit: hw.vmm.maxvmms, at most limit VMs per real uid, root
+ * included (generation 2 on); 0 means no limit.  The default is FreeBSD's,
+ * 4 x the CPUs online: tests that make many VMs set 0.
+ * group: the vmm group (a name or a number): the group of the control
+ * endpoints (0660 in generation 3; 0600 before) and, in generation 3, of
+ * the VM nodes.  Default: the host's own effective group.  ENOENT for an
+ * unknown name.
  */
 int	vmmctl_sim_jail(struct vmmctl_sim *sim, const char *spec);
 int	vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit);
+int	vmmctl_sim_set_group(struct vmmctl_sim *sim, const char *group);
 
 /*
  * Device mode (flags != 0): instead of a unix socket, the root is mounted
@@ -78,9 +87,10 @@ int	vmmctl_sim_set_uid_limit(struct vmmctl_sim *sim, uint32_t limit);
 int	vmmctl_sim_set_fuse(struct vmmctl_sim *sim, int flags);
 
 /*
- * The generation of /dev/vmmctl to model (FREEBSD.md): 1, 2 or 3; 0 means
- * the newest.  ENOTSUP for a generation this build does not model, EINVAL
- * for one that does not exist.
+ * The generation of /dev/vmmctl to model (FREEBSD.md): 1 (FreeBSD 15.0's:
+ * no destroy-on-close, every VM persistent), 2 (destroy-on-close, per-uid
+ * limit), 3 (privilege checks, the vmm group); 0 means the newest, the
+ * default.  EINVAL for one that does not exist.
  */
 int	vmmctl_sim_set_generation(struct vmmctl_sim *sim, int generation);
 

@@ -20,6 +20,10 @@ unsafe extern "C" {
         spec: *const ::std::os::raw::c_char,
     ) -> ::std::os::raw::c_int;
     pub fn vmmctl_sim_set_uid_limit(sim: *mut vmmctl_sim, limit: u32) -> ::std::os::raw::c_int;
+    pub fn vmmctl_sim_set_group(
+        sim: *mut vmmctl_sim,
+        group: *const ::std::os::raw::c_char,
+    ) -> ::std::os::raw::c_int;
     pub fn vmmctl_sim_set_fuse(
         sim: *mut vmmctl_sim,
         flags: ::std::os::raw::c_int,

@@ -5,9 +5,14 @@ use vmmctl::sim::Simulator;
 
 pub mod abi_json;
 
-/// A private simulator for one test, stopped and cleaned up on drop.
+/// A private simulator for one test, stopped and cleaned up on drop.  No
+/// per-uid limit (FreeBSD's default, 4 x CPUs, is the simulator's): the
+/// tests make many VMs as one uid.
 pub fn sim() -> Simulator {
-    Simulator::start().expect("cannot start the in-process simulator")
+    Simulator::builder()
+        .uid_limit(0)
+        .start()
+        .expect("cannot start the in-process simulator")
 }
 
 /// The real uid of this process.
