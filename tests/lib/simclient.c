@@ -57,6 +57,11 @@ simclient_connect(const char *dir, int *fdp)
  * first, per connection: simclient_reply() reads the oldest one of its fd.
  */
 #define	SC_PENDING	4096
+#if defined(__linux__)
+#define	SC_CRED_SPACE	CMSG_SPACE(sizeof(struct ucred))
+#else
+#define	SC_CRED_SPACE	0
+#endif
 static struct {
 	int	fd;
 	int	chan;
@@ -98,7 +103,7 @@ simclient_send_msg(int fd, const void *buf, size_t len, int nchan)
 {
 	union {
 		struct cmsghdr	h;
-		char		b[CMSG_SPACE(2 * sizeof(int))];
+		char		b[CMSG_SPACE(2 * sizeof(int)) + SC_CRED_SPACE];
 	} cbuf;
 	int pair[2][2], i, error;
 	struct cmsghdr *cm;
@@ -117,18 +122,36 @@ simclient_send_msg(int fd, const void *buf, size_t len, int nchan)
 	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_control = cbuf.b;
+	msg.msg_controllen = (nchan > 0 ? CMSG_SPACE(nchan * sizeof(int)) : 0) +
+	    SC_CRED_SPACE;
+	cm = CMSG_FIRSTHDR(&msg);
 	if (nchan > 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.b;
-		msg.msg_controllen = CMSG_SPACE(nchan * sizeof(int));
-		cm = CMSG_FIRSTHDR(&msg);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(nchan * sizeof(int));
 		for (i = 0; i < nchan; i++)
 			memcpy(CMSG_DATA(cm) + i * sizeof(int), &pair[i][1],
 			    sizeof(int));
+		cm = CMSG_NXTHDR(&msg, cm);
 	}
+#if defined(__linux__)
+	{
+		/* As libvmmctl does: the effective ids, which the kernel checks. */
+		struct ucred uc;
+
+		uc.pid = getpid();
+		uc.uid = geteuid();
+		uc.gid = getegid();
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_CREDENTIALS;
+		cm->cmsg_len = CMSG_LEN(sizeof(uc));
+		memcpy(CMSG_DATA(cm), &uc, sizeof(uc));
+	}
+#endif
+	if (msg.msg_controllen == 0)
+		msg.msg_control = NULL;
 	do
 		n = sendmsg(fd, &msg, 0);
 	while (n < 0 && errno == EINTR);

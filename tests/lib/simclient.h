@@ -3,8 +3,8 @@
  *
  * A minimal client of vmmctl-sim's wire protocol (vmmctl_sim_proto.h,
  * version 2), for the simulator's own tests: it can send any message,
- * well-formed or not, and does not depend on libvmmctl.  Credentials are
- * the kernel's default for the process (its real uid and gid).
+ * well-formed or not, and does not depend on libvmmctl.  Each request
+ * carries the process's effective uid and gid, as libvmmctl's do.
  *
  * Functions returning int give 0 or the sim's errno (>= 0) on a completed
  * exchange, and a NEGATIVE errno when the stream failed (-EPIPE: the sim

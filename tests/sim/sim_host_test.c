@@ -252,6 +252,7 @@ ATF_TC_BODY(fail_root_too_long, tc)
 	check_failed(sim, ENAMETOOLONG, before);
 	ATF_CHECK(access(root, F_OK) != 0);
 	ATF_REQUIRE_EQ(vmmctl_sim_new("", &sim), EINVAL);
+	ATF_REQUIRE(sim == NULL);
 	/* Jail names: no empty component, none named vmm or vmmctl. */
 	ATF_REQUIRE_EQ(vmmctl_sim_new(root, &sim), 0);
 	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a//b"), EINVAL);
@@ -261,7 +262,6 @@ ATF_TC_BODY(fail_root_too_long, tc)
 	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a/vmm"), EINVAL);
 	ATF_CHECK_EQ(vmmctl_sim_jail(sim, "a/b"), 0);
 	vmmctl_sim_free(sim);
-	ATF_REQUIRE(sim == NULL);
 }
 
 ATF_TC_WITHOUT_HEAD(fail_root_not_writable);

@@ -477,9 +477,10 @@ ATF_TC_BODY(no_fd_leak, tc)
 	 * a connection hung up before it was accepted a round later: wait
 	 * (bounded) for the count to settle.
 	 */
-	for (i = 0; count_fds(ts.pid) != before && i < 10000; i++)
+	for (i = 0; count_fds(ts.pid) > before && i < 10000; i++)
 		(void)usleep(1000);
-	ATF_CHECK_EQ_MSG(count_fds(ts.pid), before, "the sim holds %d "
+	/* before may have caught a channel in its last microseconds. */
+	ATF_CHECK_MSG(count_fds(ts.pid) <= before, "the sim holds %d "
 	    "descriptors, %d before", count_fds(ts.pid), before);
 	ATF_CHECK_EQ(count_entries(ts.root), 1);
 	(void)close(w);
