@@ -232,28 +232,6 @@ vmmctl_fuse_sync(const vmmctl_t *h)
 }
 
 /*
- * vmmctl-sim's socket transport: the sim learns of a close(2) only when it
- * next polls, while the kernel releases the file inside the last close().
- * The sim handles every hang-up pending before it serves any request, and
- * a fresh connection's OPEN is one: once it is answered (whatever the
- * answer), the release this close caused, if it was the last reference,
- * is complete.  Best effort: a sim that is gone or turns us away has
- * nothing left to release for us.
- */
-static void
-vmmctl_sim_close_sync(const vmmctl_t *h)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (h->root == NULL ||
-	    vmmctl_path(path, sizeof(path), h->root, "vmmctl", NULL) != 0)
-		return;
-	if (vmmctl_sim_connect(h->root, path, 0, &fd) == 0)
-		(void)close(fd);
-}
-
-/*
  * close(2) is not retried on EINTR: the descriptor is gone either way on
  * Linux and FreeBSD, and a retry could close a descriptor another thread
  * has just been given.  Once it returns, every VM the handle's last
@@ -277,8 +255,6 @@ vmmctl_close(vmmctl_t *h)
 		vmmctl_sim_settle(h->root);
 	if (h->fuse)
 		vmmctl_fuse_sync(h);
-	else if (h->transport == VMMCTL_TR_SIM)
-		vmmctl_sim_close_sync(h);
 	(void)pthread_mutex_destroy(&h->lock);
 	free(h->root);
 	free(h);
