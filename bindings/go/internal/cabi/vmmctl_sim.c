@@ -117,7 +117,7 @@ sim_channel(int pair[2])
  * chan attached (unless -1: a registered one).
  */
 static int
-sim_send(int fd, const void *frame, size_t len, int chan)
+sim_send(int fd, const void *frame, size_t len, int chan, pid_t pid)
 {
 	union {
 		struct cmsghdr	h;
@@ -151,7 +151,7 @@ sim_send(int fd, const void *frame, size_t len, int chan)
 	{
 		struct ucred uc;
 
-		uc.pid = getpid();
+		uc.pid = pid;
 		uc.uid = geteuid();
 		uc.gid = getegid();
 		cm->cmsg_level = SOL_SOCKET;
@@ -159,6 +159,8 @@ sim_send(int fd, const void *frame, size_t len, int chan)
 		cm->cmsg_len = CMSG_LEN(sizeof(uc));
 		memcpy(CMSG_DATA(cm), &uc, sizeof(uc));
 	}
+#else
+	(void)pid;	/* the kernel attaches the credentials itself */
 #endif
 	do
 		n = sendmsg(fd, &msg, SIM_SEND_FLAGS);
@@ -247,7 +249,7 @@ sim_exchange(int fd, uint16_t type, uint32_t arg, const void *payload,
 	n = sim_frame(frame, type, arg, payload, len, 0);
 	if ((error = sim_channel(chan)) != 0)
 		return (error);
-	error = sim_send(fd, frame, n, chan[1]);
+	error = sim_send(fd, frame, n, chan[1], getpid());
 	(void)close(chan[1]);
 	if (error == 0)
 		error = sim_recv(chan[0], frame, max, &hdr);
@@ -309,7 +311,8 @@ sim_exchange_handle(struct vmmctl *h, uint32_t arg, const void *payload,
 		goto out;
 	n = sim_frame(frame, VMMCTL_SIM_T_IOCTL, arg, payload, len,
 	    h->chan_id);
-	error = sim_send(h->fd, frame, n, attach);
+	/* sim_own_channel() made chan_pid this process's. */
+	error = sim_send(h->fd, frame, n, attach, h->chan_pid);
 	if (attach >= 0)
 		(void)close(attach);
 	if (error == 0)
